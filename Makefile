@@ -1,0 +1,47 @@
+# piramid: PGXS build of the extension (piramid.so + install script), plus helper targets for the core's
+# unit tests (CMake). See README.md; scripts/test runs every suite.
+
+EXTENSION = piramid
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" piramid.control)
+
+MODULE_big = piramid
+CORE_SRCS := $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp))
+PG_SRCS := $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
+OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+
+# The install script is assembled from the parts in sql/install/, in file-name order.
+EXT_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
+EXT_SQL_PARTS := $(sort $(wildcard sql/install/*.sql))
+DATA_built = $(EXT_SQL)
+
+# pg_regress: every sql/<name>.sql except the install script, in name order.
+REGRESS := $(sort $(basename $(notdir $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql)))))
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+SHLIB_EXPORTS = src/pg/exports.txt
+EXTRA_CLEAN = src/pg/exports.list build results regression.diffs regression.out
+
+PG_CPPFLAGS = -I$(srcdir)/include -I$(srcdir)/src -I/usr/include/eigen3
+# No -march=native: SIMD variants are chosen at run time (DESIGN.md section 3.9).
+PG_CXXFLAGS = -std=c++17 -Wno-register -Wno-unused-parameter -Wno-missing-field-initializers
+SHLIB_LINK += -lstdc++
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# LLVM bitcode for JIT inlining is compiled by clang with these flags only.
+BITCODE_CXXFLAGS += -std=c++17 -Wno-register
+
+$(EXT_SQL): $(EXT_SQL_PARTS) piramid.control
+	cat $(EXT_SQL_PARTS) > $@
+
+# Every object depends on every header: simple and correct for a tree this size.
+HEADERS := $(wildcard include/piramid/*.h src/core/*.h src/core/*/*.h src/pg/*.h src/pg/*/*.h)
+$(OBJS): $(HEADERS)
+
+.PHONY: unittest
+unittest:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build -j $(shell nproc)
+	cd build && ctest --output-on-failure

@@ -1,0 +1,64 @@
+// Distance kernels over f32, f16 and bit vectors. Every kernel has a scalar, an AVX2 (with FMA and F16C)
+// and an AVX-512 variant; the best one the CPU supports is chosen once, at run time, so one binary runs
+// on every x86-64 CPU (and the scalar code everywhere else).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace piramid {
+
+// Sums that a cosine distance is made of, gathered in one pass.
+struct CosineParts {
+  float dot;
+  float norm_a;  // sum of a[i]^2
+  float norm_b;  // sum of b[i]^2
+};
+
+// Population counts that a Jaccard distance is made of.
+struct BitCounts {
+  uint64_t both;    // popcount(a & b)
+  uint64_t either;  // popcount(a | b)
+};
+
+enum class SimdLevel { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+
+// One implementation of every kernel for one SIMD level. Lengths are in elements (bytes for bits); inputs
+// need no alignment.
+struct DistanceKernels {
+  SimdLevel level;
+  const char* name;
+
+  float (*l2sq_f32)(const float* a, const float* b, size_t n);
+  float (*dot_f32)(const float* a, const float* b, size_t n);
+  float (*l1_f32)(const float* a, const float* b, size_t n);
+  CosineParts (*cosine_f32)(const float* a, const float* b, size_t n);
+
+  float (*l2sq_f16)(const uint16_t* a, const uint16_t* b, size_t n);
+  float (*dot_f16)(const uint16_t* a, const uint16_t* b, size_t n);
+  float (*l1_f16)(const uint16_t* a, const uint16_t* b, size_t n);
+  CosineParts (*cosine_f16)(const uint16_t* a, const uint16_t* b, size_t n);
+
+  uint64_t (*hamming)(const uint8_t* a, const uint8_t* b, size_t nbytes);
+  BitCounts (*bit_counts)(const uint8_t* a, const uint8_t* b, size_t nbytes);
+};
+
+// The kernels of the best level this CPU supports (decided once, thread-safe).
+const DistanceKernels& kernels();
+
+// The kernels of one level, or nullptr when this CPU (or this build) cannot run it. For tests and benchmarks.
+const DistanceKernels* kernels_for(SimdLevel level);
+
+// The level kernels() uses; PIRAMID_SIMD=scalar|avx2|avx512 in the environment caps it (for testing).
+SimdLevel best_simd_level();
+
+const char* simd_level_name(SimdLevel level);
+
+namespace detail {
+// Tables of each translation unit; nullptr where the build has no such code (not x86).
+const DistanceKernels* scalar_kernels();
+const DistanceKernels* avx2_kernels();
+const DistanceKernels* avx512_kernels(bool with_vpopcntdq);
+}  // namespace detail
+
+}  // namespace piramid

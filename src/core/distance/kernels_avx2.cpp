@@ -1,0 +1,156 @@
+// AVX2 + FMA kernels (F16C widens halves, POPCNT counts bits). Eight lanes, two independent accumulators
+// per sum to hide FMA latency, a scalar tail for the last n % 8 elements.
+#include "piramid/distance.h"
+#include "piramid/half.h"
+#include "simd_target.h"
+
+#include <cstring>
+
+namespace piramid {
+
+#if PIRAMID_X86
+namespace {
+
+PIRAMID_TARGET_AVX2 inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+PIRAMID_TARGET_AVX2 inline __m256 load8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline float as_float(float x) { return x; }
+inline float as_float(uint16_t h) { return half_to_float(h); }
+
+PIRAMID_TARGET_AVX2 inline float sum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+PIRAMID_TARGET_AVX2 inline __m256 abs8(__m256 v) {
+  return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)));
+}
+
+template <class T>
+PIRAMID_TARGET_AVX2 float l2sq(const T* a, const T* b, size_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 d0 = _mm256_sub_ps(load8(a + i), load8(b + i));
+    const __m256 d1 = _mm256_sub_ps(load8(a + i + 8), load8(b + i + 8));
+    acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+    acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+  }
+  if (i + 8 <= n) {
+    const __m256 d = _mm256_sub_ps(load8(a + i), load8(b + i));
+    acc0 = _mm256_fmadd_ps(d, d, acc0);
+    i += 8;
+  }
+  float sum = sum8(_mm256_add_ps(acc0, acc1));
+  for (; i < n; ++i) {
+    const float d = as_float(a[i]) - as_float(b[i]);
+    sum += d * d;
+  }
+  return sum;
+}
+
+template <class T>
+PIRAMID_TARGET_AVX2 float dot(const T* a, const T* b, size_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 = _mm256_fmadd_ps(load8(a + i), load8(b + i), acc0);
+    acc1 = _mm256_fmadd_ps(load8(a + i + 8), load8(b + i + 8), acc1);
+  }
+  if (i + 8 <= n) {
+    acc0 = _mm256_fmadd_ps(load8(a + i), load8(b + i), acc0);
+    i += 8;
+  }
+  float sum = sum8(_mm256_add_ps(acc0, acc1));
+  for (; i < n; ++i) sum += as_float(a[i]) * as_float(b[i]);
+  return sum;
+}
+
+template <class T>
+PIRAMID_TARGET_AVX2 float l1(const T* a, const T* b, size_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 = _mm256_add_ps(acc0, abs8(_mm256_sub_ps(load8(a + i), load8(b + i))));
+    acc1 = _mm256_add_ps(acc1, abs8(_mm256_sub_ps(load8(a + i + 8), load8(b + i + 8))));
+  }
+  if (i + 8 <= n) {
+    acc0 = _mm256_add_ps(acc0, abs8(_mm256_sub_ps(load8(a + i), load8(b + i))));
+    i += 8;
+  }
+  float sum = sum8(_mm256_add_ps(acc0, acc1));
+  for (; i < n; ++i) {
+    const float d = as_float(a[i]) - as_float(b[i]);
+    sum += d < 0 ? -d : d;
+  }
+  return sum;
+}
+
+template <class T>
+PIRAMID_TARGET_AVX2 CosineParts cosine(const T* a, const T* b, size_t n) {
+  __m256 ab = _mm256_setzero_ps(), aa = _mm256_setzero_ps(), bb = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = load8(a + i), y = load8(b + i);
+    ab = _mm256_fmadd_ps(x, y, ab);
+    aa = _mm256_fmadd_ps(x, x, aa);
+    bb = _mm256_fmadd_ps(y, y, bb);
+  }
+  CosineParts p{sum8(ab), sum8(aa), sum8(bb)};
+  for (; i < n; ++i) {
+    const float x = as_float(a[i]), y = as_float(b[i]);
+    p.dot += x * y;
+    p.norm_a += x * x;
+    p.norm_b += y * y;
+  }
+  return p;
+}
+
+inline uint64_t load_u64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+PIRAMID_TARGET_AVX2 uint64_t hamming(const uint8_t* a, const uint8_t* b, size_t nbytes) {
+  uint64_t count = 0;
+  size_t i = 0;
+  for (; i + 8 <= nbytes; i += 8) count += _mm_popcnt_u64(load_u64(a + i) ^ load_u64(b + i));
+  for (; i < nbytes; ++i) count += _mm_popcnt_u32(static_cast<unsigned>(a[i] ^ b[i]));
+  return count;
+}
+
+PIRAMID_TARGET_AVX2 BitCounts bit_counts(const uint8_t* a, const uint8_t* b, size_t nbytes) {
+  BitCounts c{0, 0};
+  size_t i = 0;
+  for (; i + 8 <= nbytes; i += 8) {
+    const uint64_t x = load_u64(a + i), y = load_u64(b + i);
+    c.both += _mm_popcnt_u64(x & y);
+    c.either += _mm_popcnt_u64(x | y);
+  }
+  for (; i < nbytes; ++i) {
+    c.both += _mm_popcnt_u32(static_cast<unsigned>(a[i] & b[i]));
+    c.either += _mm_popcnt_u32(static_cast<unsigned>(a[i] | b[i]));
+  }
+  return c;
+}
+
+const DistanceKernels kTable = {
+    SimdLevel::kAvx2, "avx2",
+    l2sq<float>, dot<float>, l1<float>, cosine<float>,
+    l2sq<uint16_t>, dot<uint16_t>, l1<uint16_t>, cosine<uint16_t>,
+    hamming, bit_counts,
+};
+
+}  // namespace
+
+const DistanceKernels* detail::avx2_kernels() { return &kTable; }
+
+#else
+const DistanceKernels* detail::avx2_kernels() { return nullptr; }
+#endif
+
+}  // namespace piramid

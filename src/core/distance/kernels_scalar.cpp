@@ -1,0 +1,77 @@
+// Portable kernels: the reference the SIMD variants are tested against, and the fallback on CPUs without
+// AVX2. Plain loops accumulating in float, like the SIMD code, so results differ only by summation order.
+#include "piramid/distance.h"
+#include "piramid/half.h"
+
+namespace piramid {
+namespace {
+
+inline float as_float(float x) { return x; }
+inline float as_float(uint16_t h) { return half_to_float(h); }
+
+template <class T>
+float l2sq(const T* a, const T* b, size_t n) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < n; ++i) {
+    const float d = as_float(a[i]) - as_float(b[i]);
+    sum += d * d;
+  }
+  return sum;
+}
+
+template <class T>
+float dot(const T* a, const T* b, size_t n) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < n; ++i) sum += as_float(a[i]) * as_float(b[i]);
+  return sum;
+}
+
+template <class T>
+float l1(const T* a, const T* b, size_t n) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < n; ++i) {
+    const float d = as_float(a[i]) - as_float(b[i]);
+    sum += d < 0 ? -d : d;
+  }
+  return sum;
+}
+
+template <class T>
+CosineParts cosine(const T* a, const T* b, size_t n) {
+  CosineParts p{0.0f, 0.0f, 0.0f};
+  for (size_t i = 0; i < n; ++i) {
+    const float x = as_float(a[i]), y = as_float(b[i]);
+    p.dot += x * y;
+    p.norm_a += x * x;
+    p.norm_b += y * y;
+  }
+  return p;
+}
+
+uint64_t hamming(const uint8_t* a, const uint8_t* b, size_t nbytes) {
+  uint64_t count = 0;
+  for (size_t i = 0; i < nbytes; ++i) count += __builtin_popcount(static_cast<unsigned>(a[i] ^ b[i]));
+  return count;
+}
+
+BitCounts bit_counts(const uint8_t* a, const uint8_t* b, size_t nbytes) {
+  BitCounts c{0, 0};
+  for (size_t i = 0; i < nbytes; ++i) {
+    c.both += __builtin_popcount(static_cast<unsigned>(a[i] & b[i]));
+    c.either += __builtin_popcount(static_cast<unsigned>(a[i] | b[i]));
+  }
+  return c;
+}
+
+const DistanceKernels kTable = {
+    SimdLevel::kScalar, "scalar",
+    l2sq<float>, dot<float>, l1<float>, cosine<float>,
+    l2sq<uint16_t>, dot<uint16_t>, l1<uint16_t>, cosine<uint16_t>,
+    hamming, bit_counts,
+};
+
+}  // namespace
+
+const DistanceKernels* detail::scalar_kernels() { return &kTable; }
+
+}  // namespace piramid
