@@ -2,6 +2,10 @@
 
 #include "piramid/error.h"
 
+extern "C" {
+#include "miscadmin.h"
+}
+
 #include <cstdio>
 #include <new>
 
@@ -35,11 +39,16 @@ const char* PostgresError::what() const noexcept {
 void capture_current_exception(ErrorReport* report) noexcept {
   report->sqlstate = ERRCODE_INTERNAL_ERROR;
   report->postgres_error = nullptr;
+  report->interrupted = false;
   report->message[0] = report->detail[0] = report->hint[0] = '\0';
   try {
     throw;
   } catch (const PostgresError& e) {
     report->postgres_error = e.data();
+  } catch (const Interrupted& e) {
+    report->interrupted = true;
+    report->sqlstate = ERRCODE_QUERY_CANCELED;
+    copy_text(report->message, sizeof report->message, e.what());
   } catch (const Error& e) {
     report->sqlstate = sqlstate_of(e.kind());
     copy_text(report->message, sizeof report->message, e.what());
@@ -60,10 +69,16 @@ void capture_current_exception(ErrorReport* report) noexcept {
 
 void raise_error_report(const ErrorReport* report) {
   if (report->postgres_error != nullptr) ReThrowError(report->postgres_error);
+  // Let Postgres raise its own error for the interrupt (cancel, timeout, terminate) if one is pending.
+  if (report->interrupted) CHECK_FOR_INTERRUPTS();
   ereport(ERROR, (errcode(report->sqlstate), errmsg_internal("%s", report->message),
                   report->detail[0] ? errdetail_internal("%s", report->detail) : 0,
                   report->hint[0] ? errhint("%s", report->hint) : 0));
   pg_unreachable();
+}
+
+InterruptCheck postgres_interrupt_check() {
+  return InterruptCheck([](void*) -> bool { return InterruptPending != 0; }, nullptr);
 }
 
 ErrorData* try_postgres(void (*fn)(void*), void* arg) {

@@ -13,6 +13,8 @@
 
 #include "pg/postgres_headers.h"
 
+#include "piramid/interrupt.h"
+
 #include <exception>
 
 namespace piramid::pg {
@@ -20,6 +22,7 @@ namespace piramid::pg {
 // Plain data describing an error after every C++ frame that raised it is gone.
 struct ErrorReport {
   int sqlstate;
+  bool interrupted;           // the core stopped because an interrupt was pending
   ErrorData* postgres_error;  // set when a Postgres error crossed C++ frames as PostgresError
   char message[1024];
   char detail[1024];
@@ -53,6 +56,10 @@ auto guard(Body&& body) -> decltype(body()) {
   }
   raise_error_report(&report);
 }
+
+// A poll for the core's long loops: true while Postgres has an interrupt pending (cancel, terminate).
+// Safe to call from worker threads: it only reads a flag.
+InterruptCheck postgres_interrupt_check();
 
 // Runs fn(arg) and returns nullptr, or the Postgres error it raised (the error state is flushed).
 ErrorData* try_postgres(void (*fn)(void*), void* arg);

@@ -1,5 +1,6 @@
-// Module entry: the magic block and _PG_init, which registers piramid's settings.
+// Module entry: the magic block and _PG_init, which registers each component's settings.
 #include "pg/guard.h"
+#include "pg/settings.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -8,5 +9,5 @@ void _PG_init(void);
 }
 
 void _PG_init(void) {
-  piramid::pg::guard([] {});
+  // One line per component that has settings (GUCs) or reloption kinds; each lives with its component.
 }

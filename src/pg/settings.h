@@ -1,0 +1,7 @@
+// Registration of each component's GUCs and reloption kinds, called once from _PG_init (module.cpp).
+// Each function is defined in its component's folder (src/pg/hnsw/options.cpp, src/pg/ivf/options.cpp,
+// src/pg/gpu/...). They call Postgres directly and run before any C++ object exists.
+#pragma once
+
+namespace piramid::pg {
+}  // namespace piramid::pg
