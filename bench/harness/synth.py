@@ -41,15 +41,19 @@ class _Mixture:
         return self.centres[c] + noise * self.radius[c, None]
 
 
-def _exact(metric, Q, X, ids):
-    """float64 distances of each query to its candidate rows ids (q, c) of X."""
-    Q64, C = Q.astype(np.float64)[:, None, :], X[ids].astype(np.float64)
-    if metric == "euclidean":
-        return np.sqrt(((C - Q64) ** 2).sum(axis=2))
-    dots = (C * Q64).sum(axis=2)
-    if metric == "angular":
-        return 1.0 - dots / (np.linalg.norm(C, axis=2) * np.linalg.norm(Q64, axis=2))
-    return -dots
+def _exact(metric, Q, X, ids, block=256):
+    """float64 distances of each query to its candidate rows ids (q, c) of X, a block of queries at a time."""
+    out = np.empty(ids.shape)
+    for s in range(0, len(Q), block):
+        Q64, C = Q[s:s + block].astype(np.float64)[:, None, :], X[ids[s:s + block]].astype(np.float64)
+        if metric == "euclidean":
+            out[s:s + block] = np.sqrt(((C - Q64) ** 2).sum(axis=2))
+            continue
+        dots = (C * Q64).sum(axis=2)
+        if metric == "angular":
+            dots = dots / (np.linalg.norm(C, axis=2) * np.linalg.norm(Q64, axis=2)) - 1.0
+        out[s:s + block] = -dots
+    return out
 
 
 def generate(a):
