@@ -5,6 +5,7 @@ statements, warms up, and then runs timed rounds that all clients start together
 """
 import multiprocessing as mp
 import os
+import queue
 import time
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -93,6 +94,7 @@ def _client(spec, worker, nworkers, seconds, rounds, barrier, out):
         pos = worker * len(sp) // nworkers
         for i in range(spec.warmup):
             _execute(cur, spec.search_sql, (sp[(pos + i) % len(sp)],))
+        out.put(("ready", worker))
         op = 0
         next_id = spec.first_id + worker
         for r in range(rounds):
@@ -117,6 +119,24 @@ def _client(spec, worker, nworkers, seconds, rounds, barrier, out):
         barrier.abort()
 
 
+def _get(out, procs, timeout):
+    """The next message from the clients; fails at once if one died without saying why."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            msg = out.get(timeout=1.0)
+        except queue.Empty:
+            dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if dead:
+                raise RuntimeError(f"a client process died (exit code {dead[0]})")
+            if time.monotonic() > deadline:
+                raise RuntimeError("clients did not answer in time")
+            continue
+        if msg[0] == "error":
+            raise RuntimeError(f"client {msg[1]} failed: {msg[2]}")
+        return msg
+
+
 def measure_clients(spec, clients, seconds, rounds):
     """`clients` processes run the spec for `seconds`, `rounds` times: median total (ops/s, searches/s,
     inserts/s) over rounds. Each process's rate uses its own elapsed time (the last op may overrun)."""
@@ -129,20 +149,16 @@ def measure_clients(spec, clients, seconds, rounds):
         p.start()
     totals = []
     try:
+        for _ in range(clients):  # connected and warmed up: the barrier below will not wait long
+            _get(out, procs, BARRIER_TIMEOUT_S)
         for _ in range(rounds):
             barrier.wait(BARRIER_TIMEOUT_S)
-            got = [out.get(timeout=seconds + BARRIER_TIMEOUT_S) for _ in range(clients)]
-            errors = [g for g in got if g[0] == "error"]
-            if errors:
-                raise RuntimeError(f"client {errors[0][1]} failed: {errors[0][2]}")
+            got = [_get(out, procs, seconds + BARRIER_TIMEOUT_S) for _ in range(clients)]
             s = sum(g[1] / g[3] for g in got)
             i = sum(g[2] / g[3] for g in got)
             totals.append((s + i, s, i))
-    except Exception:
-        while not out.empty():
-            g = out.get()
-            if g[0] == "error":
-                raise RuntimeError(f"client {g[1]} failed: {g[2]}")
+    except BaseException:
+        barrier.abort()
         raise
     finally:
         for p in procs:
