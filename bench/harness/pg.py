@@ -121,6 +121,11 @@ def table_bytes(conn, table):
     return conn.execute("SELECT pg_table_size(%s::regclass)", (table,)).fetchone()[0]
 
 
+def is_real_setting(conn, name):
+    """False for a name that only exists as a placeholder (set, but defined by no loaded module)."""
+    return conn.execute("SELECT 1 FROM pg_settings WHERE name = %s", (name,)).fetchone() is not None
+
+
 def plan_summary(conn, sql, param):
     """The plan the search statement gets with a bound vector, as 'Limit > Index Scan (idx) > ...'."""
     plan = conn.execute("EXPLAIN (FORMAT JSON) " + sql, (param,)).fetchone()[0][0]["Plan"]

@@ -95,9 +95,15 @@ def run(a, common):
             run_sets[sweep_name] = value
             conn.execute("SELECT set_config(%s, %s, false)", (sweep_name, value))
         plan = pg.plan_summary(conn, search_sql, qparams[0])
-        note = "" if a.method == "none" or "Index" in plan else "WARNING: the plan does not use the index"
-        if note:
-            print(f"  {note}: {plan}", file=sys.stderr, flush=True)
+        notes = []
+        if a.method != "none" and "Index" not in plan:
+            notes.append(f"WARNING: the plan does not use the index ({plan})")
+        if sweep_name and not pg.is_real_setting(conn, sweep_name):
+            notes.append(f"WARNING: the server does not define setting {sweep_name} (a typo, or the extension "
+                         "lacks it): the sweep has no effect")
+        for n in notes:
+            print(f"  {n}", file=sys.stderr, flush=True)
+        note = "; ".join(notes)
         m = clients.measure_one_client(conn, search_sql, qparams, a.warmup, a.repeats)
         qps_n = _many(a, clients.Spec(a.dsn, run_sets, a.type, search_sql, raw))
         results.append(a.csv, dict(base, kind="search", setting=f"{sweep_name}={value}" if sweep_name else "",
