@@ -45,3 +45,9 @@ unittest:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build -j $(shell nproc)
 	cd build && ctest --output-on-failure
+
+# ---- compute layer: per-instruction-set GEMM objects (src/core/compute/gemm.h picks one at run time) ----
+ifneq ($(filter x86_64 amd64,$(shell uname -m)),)
+src/core/compute/gemm_avx2.o: override CXXFLAGS += -mavx2 -mfma -mf16c
+src/core/compute/gemm_avx512.o: override CXXFLAGS += -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
+endif
