@@ -41,6 +41,13 @@ struct DistanceKernels {
 
   uint64_t (*hamming)(const uint8_t* a, const uint8_t* b, size_t nbytes);
   BitCounts (*bit_counts)(const uint8_t* a, const uint8_t* b, size_t nbytes);
+
+  // 8-bit codes (scalar quantization): exact integer results. n <= 32768 keeps every sum in range.
+  uint32_t (*l2sq_u8)(const uint8_t* a, const uint8_t* b, size_t n);  // sum (a-b)^2
+  uint32_t (*l1_u8)(const uint8_t* a, const uint8_t* b, size_t n);    // sum |a-b|
+  uint32_t (*dot_u8)(const uint8_t* a, const uint8_t* b, size_t n);   // sum a*b
+  // sum c*q for 8-bit codes c and 16-bit query weights q; the caller keeps sum |q| * 255 below 2^31.
+  int32_t (*dot_u8_i16)(const uint8_t* c, const int16_t* q, size_t n);
 };
 
 // The kernels of the best level this CPU supports (decided once, thread-safe).

@@ -157,3 +157,37 @@ TEST(DistanceDispatch, BestLevelIsAvailable) {
 
 }  // namespace
 }  // namespace piramid
+
+namespace piramid {
+namespace {
+
+// 8-bit code kernels are exact integer arithmetic: every variant must equal the scalar one.
+TEST_P(DistanceKernelTest, U8CodesMatchScalarExactly) {
+  const DistanceKernels& k = *GetParam();
+  const DistanceKernels& ref = *kernels_for(SimdLevel::kScalar);
+  std::mt19937 rng(11);
+  std::vector<uint8_t> buf_a(4200), buf_b(4200);
+  std::vector<int16_t> buf_q(4200);
+  for (size_t n = 1; n <= 4100; n += (n < 200 ? 1 : 37)) {
+    uint8_t* a = buf_a.data() + 1;
+    uint8_t* b = buf_b.data() + 3;
+    int16_t* q = buf_q.data() + 1;
+    for (size_t i = 0; i < n; ++i) {
+      a[i] = static_cast<uint8_t>(rng());
+      b[i] = static_cast<uint8_t>(rng());
+      q[i] = static_cast<int16_t>(static_cast<int>(rng() % 1001) - 500);
+    }
+    ASSERT_EQ(k.l2sq_u8(a, b, n), ref.l2sq_u8(a, b, n)) << k.name << " n=" << n;
+    ASSERT_EQ(k.l1_u8(a, b, n), ref.l1_u8(a, b, n)) << k.name << " n=" << n;
+    ASSERT_EQ(k.dot_u8(a, b, n), ref.dot_u8(a, b, n)) << k.name << " n=" << n;
+    ASSERT_EQ(k.dot_u8_i16(a, q, n), ref.dot_u8_i16(a, q, n)) << k.name << " n=" << n;
+  }
+  // extremes: 255 vs 0 everywhere
+  std::vector<uint8_t> hi(1000, 255), lo(1000, 0);
+  EXPECT_EQ(k.l2sq_u8(hi.data(), lo.data(), 1000), 1000u * 255 * 255) << k.name;
+  EXPECT_EQ(k.l1_u8(hi.data(), lo.data(), 1000), 1000u * 255) << k.name;
+  EXPECT_EQ(k.dot_u8(hi.data(), hi.data(), 1000), 1000u * 255 * 255) << k.name;
+}
+
+}  // namespace
+}  // namespace piramid

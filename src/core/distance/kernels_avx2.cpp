@@ -138,11 +138,72 @@ PIRAMID_TARGET_AVX2 BitCounts bit_counts(const uint8_t* a, const uint8_t* b, siz
   return c;
 }
 
+PIRAMID_TARGET_AVX2 inline int32_t sum8_epi32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+// 16 codes widened to 16-bit lanes.
+PIRAMID_TARGET_AVX2 inline __m256i widen16(const uint8_t* p) {
+  return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+PIRAMID_TARGET_AVX2 uint32_t l2sq_u8(const uint8_t* a, const uint8_t* b, size_t n) {
+  __m256i acc = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256i d = _mm256_sub_epi16(widen16(a + i), widen16(b + i));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(d, d));
+  }
+  uint32_t sum = static_cast<uint32_t>(sum8_epi32(acc));
+  for (; i < n; ++i) sum += static_cast<uint32_t>((int(a[i]) - int(b[i])) * (int(a[i]) - int(b[i])));
+  return sum;
+}
+
+PIRAMID_TARGET_AVX2 uint32_t l1_u8(const uint8_t* a, const uint8_t* b, size_t n) {
+  __m256i acc = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i));
+    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i));
+    acc = _mm256_add_epi64(acc, _mm256_sad_epu8(x, y));
+  }
+  uint64_t lanes[4];
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc);
+  uint32_t sum = static_cast<uint32_t>(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
+  for (; i < n; ++i) sum += static_cast<uint32_t>(a[i] > b[i] ? a[i] - b[i] : b[i] - a[i]);
+  return sum;
+}
+
+PIRAMID_TARGET_AVX2 uint32_t dot_u8(const uint8_t* a, const uint8_t* b, size_t n) {
+  __m256i acc = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(widen16(a + i), widen16(b + i)));
+  uint32_t sum = static_cast<uint32_t>(sum8_epi32(acc));
+  for (; i < n; ++i) sum += uint32_t(a[i]) * uint32_t(b[i]);
+  return sum;
+}
+
+PIRAMID_TARGET_AVX2 int32_t dot_u8_i16(const uint8_t* c, const int16_t* q, size_t n) {
+  __m256i acc = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + i));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(widen16(c + i), w));
+  }
+  int32_t sum = sum8_epi32(acc);
+  for (; i < n; ++i) sum += int32_t(c[i]) * int32_t(q[i]);
+  return sum;
+}
+
 const DistanceKernels kTable = {
     SimdLevel::kAvx2, "avx2",
     l2sq<float>, dot<float>, l1<float>, cosine<float>,
     l2sq<uint16_t>, dot<uint16_t>, l1<uint16_t>, cosine<uint16_t>,
     hamming, bit_counts,
+    l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
 };
 
 }  // namespace

@@ -117,6 +117,61 @@ PIRAMID_TARGET_AVX512_POPCNT BitCounts bit_counts(const uint8_t* a, const uint8_
                    static_cast<uint64_t>(_mm512_reduce_add_epi64(either))};
 }
 
+// 32 codes widened to 16-bit lanes; the masked form reads only `remaining` bytes.
+PIRAMID_TARGET_AVX512 inline __m512i widen32(const uint8_t* p, size_t remaining) {
+  const __m256i bytes = remaining >= 32 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))
+                                        : _mm256_maskz_loadu_epi8(static_cast<__mmask32>((1ull << remaining) - 1), p);
+  return _mm512_cvtepu8_epi16(bytes);
+}
+
+PIRAMID_TARGET_AVX512 inline __m512i load32_i16(const int16_t* p, size_t remaining) {
+  if (remaining >= 32) return _mm512_loadu_si512(p);
+  return _mm512_maskz_loadu_epi16(static_cast<__mmask32>((1ull << remaining) - 1), p);
+}
+
+PIRAMID_TARGET_AVX512 uint32_t l2sq_u8(const uint8_t* a, const uint8_t* b, size_t n) {
+  __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512i d0 = _mm512_sub_epi16(widen32(a + i, 32), widen32(b + i, 32));
+    const __m512i d1 = _mm512_sub_epi16(widen32(a + i + 32, 32), widen32(b + i + 32, 32));
+    acc0 = _mm512_add_epi32(acc0, _mm512_madd_epi16(d0, d0));
+    acc1 = _mm512_add_epi32(acc1, _mm512_madd_epi16(d1, d1));
+  }
+  for (; i < n; i += 32) {
+    const __m512i d = _mm512_sub_epi16(widen32(a + i, n - i), widen32(b + i, n - i));
+    acc0 = _mm512_add_epi32(acc0, _mm512_madd_epi16(d, d));
+  }
+  return static_cast<uint32_t>(_mm512_reduce_add_epi32(_mm512_add_epi32(acc0, acc1)));
+}
+
+PIRAMID_TARGET_AVX512 uint32_t l1_u8(const uint8_t* a, const uint8_t* b, size_t n) {
+  __m512i acc = _mm512_setzero_si512();
+  for (size_t i = 0; i < n; i += 64) {
+    const size_t r = n - i;
+    const __mmask64 m = r >= 64 ? ~0ull : (~0ull >> (64 - r));
+    acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(m, a + i), _mm512_maskz_loadu_epi8(m, b + i)));
+  }
+  return static_cast<uint32_t>(_mm512_reduce_add_epi64(acc));
+}
+
+PIRAMID_TARGET_AVX512 uint32_t dot_u8(const uint8_t* a, const uint8_t* b, size_t n) {
+  __m512i acc = _mm512_setzero_si512();
+  for (size_t i = 0; i < n; i += 32) acc = _mm512_add_epi32(acc, _mm512_madd_epi16(widen32(a + i, n - i), widen32(b + i, n - i)));
+  return static_cast<uint32_t>(_mm512_reduce_add_epi32(acc));
+}
+
+PIRAMID_TARGET_AVX512 int32_t dot_u8_i16(const uint8_t* c, const int16_t* q, size_t n) {
+  __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    acc0 = _mm512_add_epi32(acc0, _mm512_madd_epi16(widen32(c + i, 32), load32_i16(q + i, 32)));
+    acc1 = _mm512_add_epi32(acc1, _mm512_madd_epi16(widen32(c + i + 32, 32), load32_i16(q + i + 32, 32)));
+  }
+  for (; i < n; i += 32) acc0 = _mm512_add_epi32(acc0, _mm512_madd_epi16(widen32(c + i, n - i), load32_i16(q + i, n - i)));
+  return _mm512_reduce_add_epi32(_mm512_add_epi32(acc0, acc1));
+}
+
 DistanceKernels make_table(bool with_vpopcntdq) {
   const DistanceKernels* avx2 = detail::avx2_kernels();
   return DistanceKernels{
@@ -125,6 +180,7 @@ DistanceKernels make_table(bool with_vpopcntdq) {
       l2sq<uint16_t>, dot<uint16_t>, l1<uint16_t>, cosine<uint16_t>,
       with_vpopcntdq ? hamming : avx2->hamming,
       with_vpopcntdq ? bit_counts : avx2->bit_counts,
+      l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
   };
 }
 

@@ -63,11 +63,39 @@ BitCounts bit_counts(const uint8_t* a, const uint8_t* b, size_t nbytes) {
   return c;
 }
 
+uint32_t l2sq_u8(const uint8_t* a, const uint8_t* b, size_t n) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int d = int(a[i]) - int(b[i]);
+    sum += static_cast<uint32_t>(d * d);
+  }
+  return sum;
+}
+
+uint32_t l1_u8(const uint8_t* a, const uint8_t* b, size_t n) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += static_cast<uint32_t>(a[i] > b[i] ? a[i] - b[i] : b[i] - a[i]);
+  return sum;
+}
+
+uint32_t dot_u8(const uint8_t* a, const uint8_t* b, size_t n) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += uint32_t(a[i]) * uint32_t(b[i]);
+  return sum;
+}
+
+int32_t dot_u8_i16(const uint8_t* c, const int16_t* q, size_t n) {
+  int32_t sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += int32_t(c[i]) * int32_t(q[i]);
+  return sum;
+}
+
 const DistanceKernels kTable = {
     SimdLevel::kScalar, "scalar",
     l2sq<float>, dot<float>, l1<float>, cosine<float>,
     l2sq<uint16_t>, dot<uint16_t>, l1<uint16_t>, cosine<uint16_t>,
     hamming, bit_counts,
+    l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
 };
 
 }  // namespace

@@ -1,0 +1,213 @@
+// The two HNSW algorithms every graph uses, written once over a "reader" so the same code runs over the
+// in-memory graph of a build and over index pages during scans and inserts (the glue's reader).
+//
+// A Reader provides:
+//   using Id = ...;                                    node identifier (copyable, hashable by the reader)
+//   bool visit(Id id);                                 marks id visited; false if it already was
+//   float distance(Id id);                             distance key from the current query to id
+//   void neighbors(Id id, int level, std::vector<Id>& out);   copies id's neighbour list at level
+//   void prefetch(const Id* ids, size_t n);            hint that these nodes' codes are needed next
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <queue>
+#include <vector>
+
+namespace piramid::hnsw {
+
+template <class Id>
+struct Candidate {
+  float distance;
+  Id id;
+};
+
+template <class Id>
+struct NearerFirst {
+  bool operator()(const Candidate<Id>& a, const Candidate<Id>& b) const { return a.distance > b.distance; }
+};
+template <class Id>
+struct FartherFirst {
+  bool operator()(const Candidate<Id>& a, const Candidate<Id>& b) const { return a.distance < b.distance; }
+};
+
+// Best-first search of one layer (HNSW's SEARCH-LAYER): the ef nearest nodes reachable from `entries`,
+// nearest first. Entries must already be marked visited by the caller.
+template <class Reader>
+std::vector<Candidate<typename Reader::Id>> search_layer(Reader& reader,
+                                                        const std::vector<Candidate<typename Reader::Id>>& entries,
+                                                        size_t ef, int level) {
+  using Id = typename Reader::Id;
+  std::priority_queue<Candidate<Id>, std::vector<Candidate<Id>>, NearerFirst<Id>> frontier(NearerFirst<Id>(),
+                                                                                          entries);
+  std::priority_queue<Candidate<Id>, std::vector<Candidate<Id>>, FartherFirst<Id>> found(FartherFirst<Id>(),
+                                                                                        entries);
+  while (found.size() > ef) found.pop();
+  std::vector<Id> links, fresh;
+  while (!frontier.empty()) {
+    const Candidate<Id> current = frontier.top();
+    if (found.size() >= ef && current.distance > found.top().distance) break;
+    frontier.pop();
+    reader.neighbors(current.id, level, links);
+    fresh.clear();
+    for (const Id& n : links) {
+      if (reader.visit(n)) fresh.push_back(n);
+    }
+    reader.prefetch(fresh.data(), fresh.size());
+    for (const Id& n : fresh) {
+      const float d = reader.distance(n);
+      if (found.size() < ef || d < found.top().distance) {
+        frontier.push(Candidate<Id>{d, n});
+        found.push(Candidate<Id>{d, n});
+        if (found.size() > ef) found.pop();
+      }
+    }
+  }
+  std::vector<Candidate<Id>> out(found.size());
+  for (size_t i = out.size(); i-- > 0;) {
+    out[i] = found.top();
+    found.pop();
+  }
+  return out;
+}
+
+// Greedy descent through one upper layer: moves to a nearer neighbour while there is one.
+template <class Reader>
+Candidate<typename Reader::Id> greedy_step_layer(Reader& reader, Candidate<typename Reader::Id> current, int level) {
+  using Id = typename Reader::Id;
+  std::vector<Id> links;
+  for (bool moved = true; moved;) {
+    moved = false;
+    reader.neighbors(current.id, level, links);
+    for (const Id& n : links) {
+      const float d = reader.distance(n);
+      if (d < current.distance) {
+        current = Candidate<Id>{d, n};
+        moved = true;
+      }
+    }
+  }
+  return current;
+}
+
+// HNSW's neighbour-selection heuristic: walks the candidates nearest first (sorted by distance to the
+// base node) and keeps one only if it is nearer to the base than to every node already kept, which
+// spreads links over directions. `between(a, b)` is the distance key between two candidates.
+template <class Id, class Between>
+std::vector<Candidate<Id>> select_neighbors(const std::vector<Candidate<Id>>& sorted_candidates, size_t max_links,
+                                            Between&& between, bool keep_pruned = false) {
+  std::vector<Candidate<Id>> kept, pruned;
+  kept.reserve(max_links);
+  for (const Candidate<Id>& c : sorted_candidates) {
+    if (kept.size() >= max_links) break;
+    bool diverse = true;
+    for (const Candidate<Id>& k : kept) {
+      if (between(c.id, k.id) < c.distance) {
+        diverse = false;
+        break;
+      }
+    }
+    if (diverse) kept.push_back(c);
+    else if (keep_pruned) pruned.push_back(c);
+  }
+  for (size_t i = 0; i < pruned.size() && kept.size() < max_links; ++i) kept.push_back(pruned[i]);
+  return kept;
+}
+
+}  // namespace piramid::hnsw
+
+namespace piramid::hnsw {
+
+// A layer search that can be continued with a larger ef (iterative scans: a filtered query that needs
+// more rows resumes where the first search stopped instead of starting over). Every discovered node is
+// kept in a pool, nearest first, from which results are taken; nodes that were not worth expanding at
+// the old ef are deferred and reconsidered when ef grows.
+template <class Reader>
+class LayerSearch {
+ public:
+  using Id = typename Reader::Id;
+  using Entry = Candidate<Id>;
+
+  LayerSearch(Reader& reader, int level) : reader_(reader), level_(level) {}
+
+  // Adds a starting node (the caller has marked it visited).
+  void seed(const Entry& e) {
+    frontier_.push(e);
+    pool_.push(e);
+    distances_.push_back(e.distance);
+  }
+
+  // Expands nodes until the ef nearest discovered nodes cannot improve (HNSW's stopping rule for ef).
+  // Returns false when max_visited stopped the search early.
+  bool run(size_t ef, size_t max_visited) {
+    rebuild_bound(ef);
+    while (!deferred_.empty()) {
+      frontier_.push(deferred_.back());
+      deferred_.pop_back();
+    }
+    while (!frontier_.empty()) {
+      const Entry current = frontier_.top();
+      if (bound_.size() >= ef && current.distance > bound_.top()) break;
+      if (visited_count_ >= max_visited) return false;
+      frontier_.pop();
+      reader_.neighbors(current.id, level_, links_);
+      fresh_.clear();
+      for (const Id& n : links_) {
+        if (reader_.visit(n)) fresh_.push_back(n);
+      }
+      reader_.prefetch(fresh_.data(), fresh_.size());
+      for (const Id& n : fresh_) {
+        ++visited_count_;
+        const Entry e{reader_.distance(n), n};
+        pool_.push(e);
+        distances_.push_back(e.distance);
+        if (bound_.size() < ef || e.distance < bound_.top()) {
+          frontier_.push(e);
+          bound_.push(e.distance);
+          if (bound_.size() > ef) bound_.pop();
+        } else {
+          deferred_.push_back(e);
+        }
+      }
+    }
+    return true;
+  }
+
+  // Removes and returns up to n discovered nodes, nearest first, that were not taken before.
+  std::vector<Entry> take(size_t n) {
+    std::vector<Entry> out;
+    while (out.size() < n && !pool_.empty()) {
+      out.push_back(pool_.top());
+      pool_.pop();
+    }
+    return out;
+  }
+
+  size_t visited_count() const { return visited_count_; }
+  size_t memory_bytes() const { return (pool_.size() + deferred_.size() + frontier_.size()) * sizeof(Entry) + distances_.size() * sizeof(float); }
+
+ private:
+  void rebuild_bound(size_t ef) {
+    bound_ = std::priority_queue<float>();
+    for (float d : distances_) {
+      if (bound_.size() < ef) bound_.push(d);
+      else if (d < bound_.top()) {
+        bound_.pop();
+        bound_.push(d);
+      }
+    }
+  }
+
+  Reader& reader_;
+  int level_;
+  std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> frontier_;
+  std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> pool_;
+  std::priority_queue<float> bound_;
+  std::vector<float> distances_;
+  std::vector<Entry> deferred_;
+  std::vector<Id> links_, fresh_;
+  size_t visited_count_ = 0;
+};
+
+}  // namespace piramid::hnsw

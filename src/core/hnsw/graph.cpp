@@ -1,0 +1,229 @@
+#include "piramid/hnsw/graph.h"
+
+#include "piramid/parallel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define PIRAMID_PREFETCH(p) _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0)
+#else
+#define PIRAMID_PREFETCH(p) __builtin_prefetch(p)
+#endif
+
+namespace piramid::hnsw {
+
+void CodeStore::reserve(size_t nodes, size_t bytes_per_node) {
+  bytes_.reserve(nodes * (code_size_ ? code_size_ : bytes_per_node));
+  if (!code_size_) offsets_.reserve(nodes);
+}
+
+uint8_t* CodeStore::append(size_t length) {
+  if (code_size_ && length != code_size_) throw Error(ErrorKind::kInternal, "code of the wrong size");
+  // Variable-size codes start 4-byte aligned: they are read as int32 and float arrays.
+  const size_t start = code_size_ ? bytes_.size() : (bytes_.size() + 3) & ~size_t(3);
+  bytes_.resize(start + length);
+  if (!code_size_) offsets_.push_back(start);
+  return bytes_.data() + start;
+}
+
+int random_level(uint64_t seed, uint64_t id, int m) {
+  // splitmix64 of (seed, id) -> a uniform double in (0, 1]
+  uint64_t z = seed + 0x9e3779b97f4a7c15ull * (id + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  const double u = (static_cast<double>(z >> 11) + 1.0) / 9007199254740992.0;
+  const double level = -std::log(u) / std::log(static_cast<double>(std::max(m, 2)));
+  return static_cast<int>(std::min(level, 30.0));
+}
+
+Graph::Graph(const Space& space, const CodeStore& codes, GraphParams params, uint64_t seed)
+    : space_(space), codes_(codes), params_(params), seed_(seed), locks_(4096) {
+  const size_t n = codes.size();
+  levels_.resize(n);
+  upper_.resize(n);
+  level0_.assign(n * (1 + capacity(0)), 0);
+  for (size_t i = 0; i < n; ++i) {
+    levels_[i] = static_cast<uint8_t>(std::min(random_level(seed_, i, params_.m), params_.max_level));
+    if (levels_[i] > 0) upper_[i].assign(static_cast<size_t>(levels_[i]) * (1 + capacity(1)), 0);
+  }
+}
+
+size_t Graph::estimate_bytes(size_t n, int m) {
+  // level 0 links + level byte + the expected upper levels (1/(m-1) of nodes per level above 0)
+  const size_t level0 = n * (1 + 2 * static_cast<size_t>(m)) * sizeof(uint32_t);
+  const size_t upper = n * (1 + static_cast<size_t>(m)) * sizeof(uint32_t) / std::max(1, m - 1);
+  return level0 + upper + n * (1 + sizeof(std::vector<uint32_t>));
+}
+
+size_t Graph::memory_bytes() const {
+  size_t bytes = level0_.capacity() * sizeof(uint32_t) + levels_.capacity() + upper_.capacity() * sizeof(upper_[0]);
+  for (const auto& u : upper_) bytes += u.capacity() * sizeof(uint32_t);
+  return bytes;
+}
+
+uint32_t* Graph::link_block(uint32_t id, int level) {
+  if (level == 0) return level0_.data() + static_cast<size_t>(id) * (1 + capacity(0));
+  return upper_[id].data() + static_cast<size_t>(level - 1) * (1 + capacity(1));
+}
+
+const uint32_t* Graph::link_block(uint32_t id, int level) const {
+  return const_cast<Graph*>(this)->link_block(id, level);
+}
+
+std::vector<uint32_t> Graph::links(uint32_t id, int level) const {
+  const uint32_t* block = link_block(id, level);
+  return std::vector<uint32_t>(block + 1, block + 1 + block[0]);
+}
+
+// Reads the graph under construction: codes from the store, links under their node's lock.
+class GraphReader {
+ public:
+  using Id = uint32_t;
+  GraphReader(Graph& g, const uint8_t* query_code, std::vector<uint32_t>& marks, uint32_t epoch,
+              const QueryDistance* query = nullptr)
+      : g_(g), query_code_(query_code), query_(query), marks_(marks), epoch_(epoch) {}
+
+  bool visit(Id id) {
+    if (marks_[id] == epoch_) return false;
+    marks_[id] = epoch_;
+    return true;
+  }
+  float distance(Id id) const {
+    return query_ ? (*query_)(g_.codes_.code(id)) : g_.space_.between(query_code_, g_.codes_.code(id));
+  }
+  void neighbors(Id id, int level, std::vector<Id>& out) {
+    std::lock_guard<std::mutex> guard(g_.lock_for(id));
+    const uint32_t* block = g_.link_block(id, level);
+    out.assign(block + 1, block + 1 + block[0]);
+  }
+  void prefetch(const Id* ids, size_t n) const {
+    for (size_t i = 0; i < n; ++i) PIRAMID_PREFETCH(g_.codes_.code(ids[i]));
+  }
+
+ private:
+  Graph& g_;
+  const uint8_t* query_code_;
+  const QueryDistance* query_;
+  std::vector<uint32_t>& marks_;
+  uint32_t epoch_;
+};
+
+void Graph::connect(uint32_t id, int level, const std::vector<Candidate<uint32_t>>& chosen) {
+  const size_t cap = capacity(level);
+  {
+    std::lock_guard<std::mutex> guard(lock_for(id));
+    uint32_t* block = link_block(id, level);
+    block[0] = static_cast<uint32_t>(std::min(chosen.size(), cap));
+    for (size_t i = 0; i < block[0]; ++i) block[1 + i] = chosen[i].id;
+  }
+  for (const Candidate<uint32_t>& c : chosen) {
+    const uint32_t n = c.id;
+    std::lock_guard<std::mutex> guard(lock_for(n));
+    uint32_t* block = link_block(n, level);
+    if (std::find(block + 1, block + 1 + block[0], id) != block + 1 + block[0]) continue;
+    if (block[0] < cap) {
+      block[1 + block[0]++] = id;
+      continue;
+    }
+    // Full: re-select n's links among its current ones plus the new node.
+    const uint8_t* base = codes_.code(n);
+    std::vector<Candidate<uint32_t>> pool;
+    pool.reserve(block[0] + 1);
+    for (uint32_t i = 0; i < block[0]; ++i) pool.push_back({space_.between(base, codes_.code(block[1 + i])), block[1 + i]});
+    pool.push_back({c.distance, id});
+    std::sort(pool.begin(), pool.end(), [](const auto& a, const auto& b) { return a.distance < b.distance; });
+    const auto kept = select_neighbors(pool, cap, [&](uint32_t a, uint32_t b) {
+      return space_.between(codes_.code(a), codes_.code(b));
+    });
+    block[0] = static_cast<uint32_t>(kept.size());
+    for (size_t i = 0; i < kept.size(); ++i) block[1 + i] = kept[i].id;
+  }
+}
+
+void Graph::insert(uint32_t id, std::vector<uint32_t>& marks, uint32_t& epoch) {
+  const int level = levels_[id];
+  uint32_t entry;
+  int top;
+  {
+    std::lock_guard<std::mutex> guard(entry_lock_);
+    if (max_level_ < 0) {
+      entry_ = id;
+      max_level_ = level;
+      return;
+    }
+    entry = entry_;
+    top = max_level_;
+  }
+  const uint8_t* code = codes_.code(id);
+  Candidate<uint32_t> current{space_.between(code, codes_.code(entry)), entry};
+  {
+    GraphReader reader(*this, code, marks, 0);
+    for (int l = top; l > level; --l) current = greedy_step_layer(reader, current, l);
+  }
+  std::vector<Candidate<uint32_t>> entries{current};
+  for (int l = std::min(level, top); l >= 0; --l) {
+    if (++epoch == 0) {  // wrapped: clear the marks once every 2^32 searches
+      std::fill(marks.begin(), marks.end(), 0);
+      epoch = 1;
+    }
+    GraphReader reader(*this, code, marks, epoch);
+    for (const auto& e : entries) reader.visit(e.id);
+    std::vector<Candidate<uint32_t>> found = search_layer(reader, entries, params_.ef_construction, l);
+    const auto chosen = select_neighbors(found, capacity(l), [&](uint32_t a, uint32_t b) {
+      return space_.between(codes_.code(a), codes_.code(b));
+    }, /*keep_pruned=*/true);
+    connect(id, l, chosen);
+    entries = std::move(found);
+  }
+  if (level > top) {
+    std::lock_guard<std::mutex> guard(entry_lock_);
+    if (level > max_level_) {
+      entry_ = id;
+      max_level_ = level;
+    }
+  }
+}
+
+void Graph::build(int threads, const InterruptCheck& interrupt, const std::function<void(size_t)>& progress) {
+  const size_t n = size();
+  if (n == 0) return;
+  threads = worker_count(threads, n);
+  std::vector<std::vector<uint32_t>> marks(static_cast<size_t>(threads), std::vector<uint32_t>(n, 0));
+  std::vector<uint32_t> epochs(static_cast<size_t>(threads), 0);
+  std::atomic<size_t> done{0};
+  // The first node alone, so every later insert has an entry point.
+  insert(0, marks[0], epochs[0]);
+  done = 1;
+  size_t last_report = 0;
+  parallel_for(
+      n - 1, threads, 64,
+      [&](size_t begin, size_t end, int worker) {
+        for (size_t i = begin; i < end; ++i) insert(static_cast<uint32_t>(i + 1), marks[worker], epochs[worker]);
+        const size_t now = done.fetch_add(end - begin) + (end - begin);
+        if (worker == 0 && progress && now - last_report >= 1024) {
+          last_report = now;
+          progress(now);
+        }
+      },
+      interrupt);
+  if (progress) progress(n);
+}
+
+std::vector<Candidate<uint32_t>> Graph::search(const QueryDistance& query, size_t k, size_t ef) const {
+  if (size() == 0) return {};
+  Graph& self = const_cast<Graph&>(*this);
+  std::vector<uint32_t> marks(size(), 0);
+  GraphReader reader(self, nullptr, marks, 1, &query);
+  Candidate<uint32_t> current{query(codes_.code(entry_)), entry_};
+  for (int l = max_level_; l > 0; --l) current = greedy_step_layer(reader, current, l);
+  reader.visit(current.id);
+  auto found = search_layer(reader, {current}, std::max(ef, k), 0);
+  if (found.size() > k) found.resize(k);
+  return found;
+}
+
+}  // namespace piramid::hnsw
