@@ -65,7 +65,8 @@ InterruptCheck postgres_interrupt_check();
 ErrorData* try_postgres(void (*fn)(void*), void* arg);
 
 // Runs a callable that may raise a Postgres error from C++ code; the error becomes PostgresError.
-// The callable itself must own nothing with a destructor.
+// The callable must own nothing with a destructor and must not throw: a C++ exception leaving a PG_TRY
+// block would leave Postgres' error stack pointing at a dead frame.
 template <class Fn>
 void call_postgres(Fn&& fn) {
   ErrorData* error = try_postgres([](void* p) { (*static_cast<Fn*>(p))(); }, &fn);

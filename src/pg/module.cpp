@@ -10,4 +10,6 @@ void _PG_init(void);
 
 void _PG_init(void) {
   // One line per component that has settings (GUCs) or reloption kinds; each lives with its component.
+  piramid::pg::register_gpu_settings();
+  piramid::pg::register_hnsw_settings();
 }

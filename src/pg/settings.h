@@ -4,4 +4,9 @@
 #pragma once
 
 namespace piramid::pg {
+
+void register_gpu_settings();  // src/pg/gpu/settings.cpp
+
+void register_hnsw_settings();  // src/pg/hnsw/options.cpp
+
 }  // namespace piramid::pg

@@ -1,0 +1,316 @@
+// Vacuum in three passes (README.md, "Vacuum"):
+//   1. mark: nodes whose heap row is dead get kNodeDeleted and the current transaction counter; nodes
+//      deleted by an earlier vacuum whose counter no running transaction can still see become freeable;
+//   2. repair: every list that links to a deleted node drops it and takes replacements from the deleted
+//      node's own neighbours, chosen with the neighbour heuristic; the entry point moves to a live node;
+//   3. free: freeable nodes' tuples and chunk chains are removed and their space recorded for reuse.
+#include "pg/hnsw/vacuum.h"
+
+#include "pg/guard.h"
+#include "pg/hnsw/index_shape.h"
+#include "pg/hnsw/links.h"
+#include "pg/hnsw/page_ops.h"
+#include "pg/hnsw/page_reader.h"
+#include "pg/memory.h"
+#include "piramid/hnsw/search.h"
+#include "piramid/visited.h"
+
+extern "C" {
+#include "access/generic_xlog.h"
+#include "access/transam.h"
+#include "commands/vacuum.h"
+#include "storage/bufmgr.h"
+#include "storage/freespace.h"
+#include "storage/indexfsm.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+}
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace piramid::pg::hnsw {
+namespace {
+
+using piramid::hnsw::Candidate;
+using Id = uint64;
+
+struct VacuumState {
+  piramid::VisitedSet deleted;    // every node marked deleted (this vacuum or earlier)
+  piramid::VisitedSet freeable;   // deleted long enough ago to free
+  std::vector<ItemPointerData> freeable_chains;
+  ItemPointerData best_live;      // highest-level live node, the entry point if the old one is deleted
+  int best_live_level = -1;
+};
+
+// Pass 1 over one page (exclusive lock, one WAL record if anything changed).
+void mark_page(Relation index, Relation heap, BlockNumber block, BufferAccessStrategy strategy, VacuumState* s,
+               IndexBulkDeleteResult* stats, IndexBulkDeleteCallback callback, void* callback_state) {
+  Buffer buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
+  LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+  GenericXLogState* state = GenericXLogStart(index);
+  Page page = GenericXLogRegisterBuffer(state, buffer, 0);
+  bool changed = false;
+  if (page_opaque(page)->page_type == kNodePage) {
+    const OffsetNumber max = PageGetMaxOffsetNumber(page);
+    for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+      ItemId item = PageGetItemId(page, off);
+      if (!ItemIdIsNormal(item)) continue;
+      NodeHeader* h = reinterpret_cast<NodeHeader*>(PageGetItem(page, item));
+      ItemPointerData tid;
+      ItemPointerSet(&tid, block, off);
+      if (h->flags & kNodeDeleted) {
+        guard([&] { s->deleted.insert(tid_key(tid)); });
+        if (GlobalVisCheckRemovableXid(heap, deleted_xid(h))) {
+          guard([&] {
+            s->freeable.insert(tid_key(tid));
+            if (ItemPointerIsValid(&h->chain)) s->freeable_chains.push_back(h->chain);
+          });
+        }
+      } else if (callback(&h->heap_tid, callback_state)) {
+        h->flags |= kNodeDeleted;
+        // The newest transaction id assigned so far: every insert that could still link to this node
+        // has an id no newer, so once this id is older than every running transaction, none remains.
+        TransactionId newest = ReadNextTransactionId();
+        TransactionIdRetreat(newest);
+        set_deleted_xid(h, newest);
+        guard([&] { s->deleted.insert(tid_key(tid)); });
+        stats->tuples_removed += 1;
+        changed = true;
+      } else {
+        stats->num_index_tuples += 1;
+        if (h->level > s->best_live_level) {
+          s->best_live_level = h->level;
+          s->best_live = tid;
+        }
+      }
+    }
+  }
+  if (changed) GenericXLogFinish(state);
+  else GenericXLogAbort(state);
+  UnlockReleaseBuffer(buffer);
+}
+
+// Pass 2 for one list: drop deleted links and refill from the deleted nodes' own neighbours.
+void repair_list(Relation index, const IndexShape& shape, PageReader& reader, VacuumState* s, ItemPointerData at, int level) {
+  std::vector<ItemPointerData> current, next, theirs;
+  std::unordered_map<Id, std::vector<uint8>> codes;
+  auto code_of = [&](Id id) -> const std::vector<uint8>& {
+    auto it = codes.find(id);
+    if (it != codes.end()) return it->second;
+    std::vector<uint8>& slot = codes[id];
+    reader.read(id, &slot);
+    return slot;
+  };
+  const Id self = tid_key(at);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (!read_links(index, shape, at, level, &current)) return;
+    std::vector<Id> pool;
+    bool touched = false;
+    for (const ItemPointerData& t : current) {
+      const Id id = tid_key(t);
+      if (!s->deleted.contains(id)) {
+        pool.push_back(id);
+        continue;
+      }
+      touched = true;
+      if (read_links(index, shape, t, level, &theirs)) {
+        for (const ItemPointerData& u : theirs) {
+          const Id uid = tid_key(u);
+          if (uid != self && !s->deleted.contains(uid)) pool.push_back(uid);
+        }
+      }
+    }
+    if (!touched) return;
+    std::sort(pool.begin(), pool.end());
+    pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
+    const std::vector<uint8>& base = code_of(self);
+    std::vector<Candidate<Id>> candidates;
+    for (Id id : pool) {
+      const std::vector<uint8>& c = code_of(id);
+      if (!base.empty() && !c.empty()) candidates.push_back({shape.space->between(base.data(), c.data()), id});
+    }
+    std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.distance < b.distance; });
+    const auto kept = piramid::hnsw::select_neighbors(
+        candidates, shape.layout.capacity(level),
+        [&](Id a, Id b) { return shape.space->between(code_of(a).data(), code_of(b).data()); }, true);
+    next.clear();
+    for (const auto& k : kept) next.push_back(tid_from_key(k.id));
+    if (write_links(index, shape, at, level, current, next)) return;
+  }
+}
+
+// Pass 2 over one page: find the lists that link to deleted nodes (share lock), then repair each.
+void repair_page(Relation index, const IndexShape& shape, PageReader& reader, VacuumState* s, BlockNumber block) {
+  // Copy the page under its lock (nothing in call_postgres may throw), then inspect the copy.
+  std::vector<char> copy(BLCKSZ);
+  char* dst = copy.data();
+  call_postgres([&] {
+    Buffer buffer = ReadBuffer(index, block);
+    LockBuffer(buffer, BUFFER_LOCK_SHARE);
+    memcpy(dst, BufferGetPage(buffer), BLCKSZ);
+    UnlockReleaseBuffer(buffer);
+  });
+  std::vector<std::pair<ItemPointerData, int>> work;
+  {
+    Page page = static_cast<Page>(dst);
+    if (page_opaque(page)->page_type == kNodePage) {
+      for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); ++off) {
+        ItemId item = PageGetItemId(page, off);
+        if (!ItemIdIsNormal(item)) continue;
+        NodeView view{static_cast<char*>(PageGetItem(page, item)), shape.layout};
+        if (view.header()->flags & kNodeDeleted) continue;
+        for (int l = 0; l <= view.header()->level; ++l) {
+          const ItemPointerData* links = view.links(l);
+          for (uint16 i = 0; i < *view.count(l); ++i) {
+            if (s->deleted.contains(tid_key(links[i]))) {
+              ItemPointerData tid;
+              ItemPointerSet(&tid, block, off);
+              work.emplace_back(tid, l);
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+  for (const auto& w : work) repair_list(index, shape, reader, s, w.first, w.second);
+}
+
+void set_deleted_pending(Relation index, uint64 pending) {
+  Buffer buffer = lock_meta(index, BUFFER_LOCK_EXCLUSIVE);
+  if (meta_of(BufferGetPage(buffer))->deleted_pending != pending) {
+    GenericXLogState* state = GenericXLogStart(index);
+    meta_of(GenericXLogRegisterBuffer(state, buffer, 0))->deleted_pending = pending;
+    GenericXLogFinish(state);
+  }
+  UnlockReleaseBuffer(buffer);
+}
+
+bool never_dead(ItemPointer, void*) { return false; }
+
+void move_entry_point(Relation index, VacuumState* s) {
+  Buffer buffer = lock_meta(index, BUFFER_LOCK_EXCLUSIVE);
+  MetaPage* current = meta_of(BufferGetPage(buffer));
+  if (ItemPointerIsValid(&current->entry) && guard([&] { return s->deleted.contains(tid_key(current->entry)); })) {
+    GenericXLogState* state = GenericXLogStart(index);
+    MetaPage* meta = meta_of(GenericXLogRegisterBuffer(state, buffer, 0));
+    if (s->best_live_level >= 0) {
+      meta->entry = s->best_live;
+      meta->entry_level = static_cast<int16>(s->best_live_level);
+    } else {
+      ItemPointerSetInvalid(&meta->entry);
+      meta->entry_level = -1;
+    }
+    GenericXLogFinish(state);
+  }
+  UnlockReleaseBuffer(buffer);
+}
+
+// Pass 3: removes the freeable nodes on one page and their chunk chains' tuples.
+void free_items(Relation index, BlockNumber block, const piramid::VisitedSet& doomed, PageType type) {
+  Buffer buffer = ReadBuffer(index, block);
+  LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+  GenericXLogState* state = GenericXLogStart(index);
+  Page page = GenericXLogRegisterBuffer(state, buffer, 0);
+  bool changed = false;
+  if (page_opaque(page)->page_type == type) {
+    for (OffsetNumber off = PageGetMaxOffsetNumber(page); off >= FirstOffsetNumber; --off) {
+      ItemPointerData tid;
+      ItemPointerSet(&tid, block, off);
+      if (ItemIdIsNormal(PageGetItemId(page, off)) && doomed.contains(tid_key(tid))) {
+        PageIndexTupleDeleteNoCompact(page, off);
+        changed = true;
+      }
+    }
+  }
+  const Size free = PageGetFreeSpace(page);
+  if (changed) GenericXLogFinish(state);
+  else GenericXLogAbort(state);
+  UnlockReleaseBuffer(buffer);
+  if (changed) RecordPageWithFreeSpace(index, block, free);
+}
+
+}  // namespace
+
+IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult* stats,
+                                   IndexBulkDeleteCallback callback, void* callback_state) {
+  Relation index = info->index;
+  if (stats == nullptr) stats = static_cast<IndexBulkDeleteResult*>(palloc0(sizeof(IndexBulkDeleteResult)));
+  MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "hnsw vacuum", ALLOCSET_DEFAULT_SIZES);
+  VacuumState* s = guard([&] { return make_context_owned<VacuumState>(context); });
+  ItemPointerSetInvalid(&s->best_live);
+
+  const BlockNumber blocks = RelationGetNumberOfBlocks(index);
+  for (BlockNumber block = 1; block < blocks; ++block) {
+    vacuum_delay_point();
+    mark_page(index, nullptr, block, info->strategy, s, stats, callback, callback_state);
+  }
+
+  if (s->deleted.size() > 0) {
+    // Recorded before repairing, so an interrupted vacuum leaves the next one its work.
+    set_deleted_pending(index, s->deleted.size());
+    guard([&] {
+      const MetaPage meta = read_meta(index);
+      std::shared_ptr<const IndexShape> shape = index_shape(index, meta);
+      PageReader reader(index, *shape);
+      for (BlockNumber block = 1; block < blocks; ++block) {
+        call_postgres([] { vacuum_delay_point(); });
+        repair_page(index, *shape, reader, s, block);
+      }
+    });
+    move_entry_point(index, s);
+  }
+
+  if (s->freeable.size() > 0) {
+    // Chunk chains of freed nodes: collect their chunk addresses first (reads), then free page by page.
+    piramid::VisitedSet chunks;
+    guard([&] {
+      std::vector<uint8> ignore;
+      for (const ItemPointerData& first : s->freeable_chains) {
+        ItemPointerData tid = first;
+        while (ItemPointerIsValid(&tid)) {
+          chunks.insert(tid_key(tid));
+          ItemPointerData next;
+          ItemPointerSetInvalid(&next);
+          call_postgres([&] {
+            Buffer buffer = ReadBuffer(index, ItemPointerGetBlockNumber(&tid));
+            LockBuffer(buffer, BUFFER_LOCK_SHARE);
+            Page page = BufferGetPage(buffer);
+            const OffsetNumber off = ItemPointerGetOffsetNumber(&tid);
+            if (page_opaque(page)->page_type == kChunkPage && off <= PageGetMaxOffsetNumber(page) &&
+                ItemIdIsNormal(PageGetItemId(page, off)))
+              next = reinterpret_cast<ChunkHeader*>(PageGetItem(page, PageGetItemId(page, off)))->next;
+            UnlockReleaseBuffer(buffer);
+          });
+          tid = next;
+        }
+      }
+    });
+    for (BlockNumber block = 1; block < blocks; ++block) {
+      vacuum_delay_point();
+      free_items(index, block, s->freeable, kNodePage);
+      free_items(index, block, chunks, kChunkPage);
+    }
+    IndexFreeSpaceMapVacuum(index);
+  }
+  if (s->deleted.size() > 0) set_deleted_pending(index, s->deleted.size() - s->freeable.size());
+  MemoryContextDelete(context);
+  return stats;
+}
+
+IndexBulkDeleteResult* vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats) {
+  if (info->analyze_only) return stats;
+  if (stats == nullptr) {
+    // No row died since the last vacuum, but nodes deleted earlier may still need repairs and freeing.
+    Buffer buffer = lock_meta(info->index, BUFFER_LOCK_SHARE);
+    const uint64 pending = meta_of(BufferGetPage(buffer))->deleted_pending;
+    UnlockReleaseBuffer(buffer);
+    if (pending == 0) return nullptr;
+    stats = bulk_delete(info, nullptr, never_dead, nullptr);
+  }
+  stats->num_pages = RelationGetNumberOfBlocks(info->index);
+  return stats;
+}
+
+}  // namespace piramid::pg::hnsw

@@ -1,0 +1,59 @@
+// amvalidate: an hnsw operator class needs support function 1 (its OpclassInfo) and one ordering
+// operator (strategy 1, FOR ORDER BY) returning double precision.
+#include "pg/hnsw/validate.h"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_amop.h"
+#include "catalog/pg_amproc.h"
+#include "catalog/pg_opclass.h"
+#include "catalog/pg_type.h"
+#include "utils/catcache.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+}
+
+namespace piramid::pg::hnsw {
+
+bool validate_opclass(Oid opclass) {
+  HeapTuple tuple = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for operator class %u", opclass);
+  const Form_pg_opclass form = reinterpret_cast<Form_pg_opclass>(GETSTRUCT(tuple));
+  const Oid family = form->opcfamily;
+  const Oid type = form->opcintype;
+  const char* name = pstrdup(NameStr(form->opcname));
+  ReleaseSysCache(tuple);
+
+  bool ok = true;
+  bool has_support = false, has_order = false;
+  CatCList* procs = SearchSysCacheList1(AMPROCNUM, ObjectIdGetDatum(family));
+  for (int i = 0; i < procs->n_members; ++i) {
+    const Form_pg_amproc proc = reinterpret_cast<Form_pg_amproc>(GETSTRUCT(&procs->members[i]->tuple));
+    if (proc->amproclefttype == type && proc->amprocnum == 1) has_support = true;
+  }
+  ReleaseCatCacheList(procs);
+  CatCList* ops = SearchSysCacheList1(AMOPSTRATEGY, ObjectIdGetDatum(family));
+  for (int i = 0; i < ops->n_members; ++i) {
+    const Form_pg_amop op = reinterpret_cast<Form_pg_amop>(GETSTRUCT(&ops->members[i]->tuple));
+    if (op->amoplefttype != type) continue;
+    if (op->amopstrategy == 1 && op->amoppurpose == AMOP_ORDER && get_op_rettype(op->amopopr) == FLOAT8OID) {
+      has_order = true;
+    } else {
+      ereport(INFO, (errmsg("hnsw operator class \"%s\" has an unsupported operator %u (strategy %d)", name,
+                            op->amopopr, op->amopstrategy)));
+      ok = false;
+    }
+  }
+  ReleaseCatCacheList(ops);
+  if (!has_support) {
+    ereport(INFO, (errmsg("hnsw operator class \"%s\" lacks support function 1", name)));
+    ok = false;
+  }
+  if (!has_order) {
+    ereport(INFO, (errmsg("hnsw operator class \"%s\" lacks an ordering operator returning double precision", name)));
+    ok = false;
+  }
+  return ok;
+}
+
+}  // namespace piramid::pg::hnsw
