@@ -51,3 +51,34 @@ ifneq ($(filter x86_64 amd64,$(shell uname -m)),)
 src/core/compute/gemm_avx2.o: override CXXFLAGS += -mavx2 -mfma -mf16c
 src/core/compute/gemm_avx512.o: override CXXFLAGS += -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
 endif
+
+# ---- GPU library (optional; see gpu/README.md) ----------------------------------------------------------
+# piramid_gpu.so is built by nvcc only on request (make gpu, make install-gpu) and only where nvcc exists;
+# the extension never needs it. The no-device stub (gpu/stub) is a plain C++ library the SQL tests load
+# through piramid.gpu_library, so it is built and installed with the extension.
+NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+GPU_STUB = gpu/stub/piramid_gpu_stub$(DLSUFFIX)
+.PHONY: gpu install-gpu install-gpu-stub uninstall-gpu clean-gpu
+all: $(GPU_STUB)
+install: install-gpu-stub
+uninstall: uninstall-gpu
+clean: clean-gpu
+$(GPU_STUB): gpu/stub/no_device.cpp include/piramid/compute/backend_api.h
+	$(CXX) -std=c++17 -O2 -Wall -fPIC -shared -fvisibility=hidden -Iinclude -o $@ $<
+install-gpu-stub: $(GPU_STUB) installdirs
+	$(INSTALL_SHLIB) $(GPU_STUB) '$(DESTDIR)$(pkglibdir)/piramid_gpu_stub$(DLSUFFIX)'
+gpu:
+ifeq ($(NVCC),)
+	@echo "nvcc not found: piramid_gpu.so is not built (the extension runs without it)"
+else
+	$(MAKE) -C gpu NVCC=$(NVCC)
+endif
+install-gpu: gpu installdirs
+ifneq ($(NVCC),)
+	$(INSTALL_SHLIB) gpu/piramid_gpu$(DLSUFFIX) '$(DESTDIR)$(pkglibdir)/piramid_gpu$(DLSUFFIX)'
+endif
+uninstall-gpu:
+	rm -f '$(DESTDIR)$(pkglibdir)/piramid_gpu$(DLSUFFIX)' '$(DESTDIR)$(pkglibdir)/piramid_gpu_stub$(DLSUFFIX)'
+clean-gpu:
+	rm -f $(GPU_STUB)
+	$(MAKE) -C gpu clean

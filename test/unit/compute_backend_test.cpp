@@ -112,7 +112,7 @@ TEST(CpuBackend, StreamingKnnThroughTheTableWithProgress) {
   ASSERT_EQ(api->knn_add(knn, base.data(), PMD_F32, 500, nullptr, &call), PMD_OK);
   ASSERT_EQ(api->knn_add(knn, base.data() + 500 * dim, PMD_F32, 400, nullptr, &call), PMD_OK);
   std::vector<int64_t> ids(nq * k), want_ids(nq * k);
-  std::vector<float> dist(nq * k), want_dist(nq * k);
+  std::vector<double> dist(nq * k), want_dist(nq * k);
   ASSERT_EQ(api->knn_result(knn, ids.data(), dist.data(), &call), PMD_OK);
   api->knn_free(knn);
   exact_knn(queries.data(), nq, base.data(), VectorType::kF32, n, dim, Metric::kL2, k, want_ids.data(), want_dist.data());

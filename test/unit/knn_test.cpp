@@ -26,7 +26,7 @@ double reference_distance(Metric metric, const float* q, const float* v, size_t 
 
 void check_against_reference(const std::vector<float>& base, size_t n, size_t dim, const std::vector<float>& queries,
                              size_t nq, Metric metric, size_t k, const std::vector<int64_t>& ids,
-                             const std::vector<float>& dist) {
+                             const std::vector<double>& dist) {
   for (size_t q = 0; q < nq; ++q) {
     std::vector<size_t> order(n);
     std::iota(order.begin(), order.end(), 0);
@@ -53,7 +53,7 @@ TEST(ExactKnn, MatchesNaiveSearchF32) {
   for (Metric metric : {Metric::kL2, Metric::kInnerProduct, Metric::kCosine}) {
     for (int threads : {1, 3}) {
       std::vector<int64_t> ids(nq * k);
-      std::vector<float> dist(nq * k);
+      std::vector<double> dist(nq * k);
       ComputeContext ctx;
       ctx.threads = threads;
       exact_knn(queries.data(), nq, base.data(), VectorType::kF32, n, dim, metric, k, ids.data(), dist.data(), ctx);
@@ -78,7 +78,7 @@ TEST(ExactKnn, MatchesNaiveSearchF16InChunksWithIds) {
     }
     EXPECT_EQ(knn.rows_seen(), n);
     std::vector<int64_t> ids(nq * k);
-    std::vector<float> dist(nq * k);
+    std::vector<double> dist(nq * k);
     knn.result(ids.data(), dist.data());
     for (auto& id : ids) id = (id - 7) / 10;  // back to row numbers for the reference
     check_against_reference(base, n, dim, queries, nq, metric, k, ids, dist);
@@ -90,7 +90,7 @@ TEST(ExactKnn, FewerRowsThanKAndZeroVectors) {
   const std::vector<float> base = {1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0};
   const std::vector<float> query = {1, 1, 0, 0};
   std::vector<int64_t> ids(5);
-  std::vector<float> dist(5);
+  std::vector<double> dist(5);
   exact_knn(query.data(), 1, base.data(), VectorType::kF32, 3, dim, Metric::kCosine, 5, ids.data(), dist.data());
   EXPECT_EQ(ids[0], 0);  // cos 0.707 ties with row 2; the lower id comes first
   EXPECT_EQ(ids[1], 2);

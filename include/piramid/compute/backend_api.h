@@ -143,13 +143,14 @@ typedef struct pmd_compute_api {
                           uint8_t* codes, pmd_call* call) PMD_NOEXCEPT;
 
   /* Exact k-NN: begin copies the queries (nq x dim floats); add scans n base vectors of `type` named by
-   * ids (NULL: running row numbers); result writes nq x k ids (-1 when missing) and distances, nearest
-   * first. knn_free releases the handle (NULL is fine) and never fails. */
+   * ids (NULL: running row numbers); result writes nq x k ids (-1 when missing) and distances as the SQL
+   * operators define them (Euclidean, negative inner product, 1 - cosine; +infinity when missing),
+   * nearest first. knn_free releases the handle (NULL is fine) and never fails. */
   pmd_status (*knn_begin)(const float* queries, int64_t nq, int32_t dim, int32_t metric, int32_t k, pmd_knn** knn,
                           pmd_call* call) PMD_NOEXCEPT;
   pmd_status (*knn_add)(pmd_knn* knn, const void* base, int32_t type, int64_t n, const int64_t* ids,
                         pmd_call* call) PMD_NOEXCEPT;
-  pmd_status (*knn_result)(pmd_knn* knn, int64_t* ids, float* distances, pmd_call* call) PMD_NOEXCEPT;
+  pmd_status (*knn_result)(pmd_knn* knn, int64_t* ids, double* distances, pmd_call* call) PMD_NOEXCEPT;
   void (*knn_free)(pmd_knn* knn) PMD_NOEXCEPT;
 
   /* Frees memory kept between calls (device buffer pools); the next call allocates again. */

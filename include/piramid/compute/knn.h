@@ -17,19 +17,19 @@ enum class VectorType : int32_t { kF32 = 0, kF16 = 1 };  // f16: IEEE binary16 b
 
 // The order of k-NN results: by distance, NaN after every number (as Postgres sorts float8), then by id,
 // so ties come out the same on every backend and for every thread count.
-inline uint32_t ordered_distance_bits(float d) {
-  uint32_t u;
-  static_assert(sizeof u == sizeof d, "float is 32 bits");
+inline uint64_t ordered_distance_bits(double d) {
+  uint64_t u;
+  static_assert(sizeof u == sizeof d, "double is 64 bits");
   __builtin_memcpy(&u, &d, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return 0xffffffffu;  // any NaN
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+  if ((u & 0x7fffffffffffffffull) > 0x7ff0000000000000ull) return ~0ull;  // any NaN
+  return (u & 0x8000000000000000ull) ? ~u : (u | 0x8000000000000000ull);
 }
 
 struct KnnHit {
-  float distance;
+  double distance;  // the ordering key: squared L2, negative inner product, or cosine distance
   int64_t id;
   bool operator<(const KnnHit& o) const {
-    const uint32_t a = ordered_distance_bits(distance), b = ordered_distance_bits(o.distance);
+    const uint64_t a = ordered_distance_bits(distance), b = ordered_distance_bits(o.distance);
     return a != b ? a < b : id < o.id;
   }
 };
@@ -47,10 +47,10 @@ class ExactKnn {
   void add(const void* base, VectorType type, size_t n, const int64_t* ids);
 
   // Per query its k nearest, nearest first, into ids and distances (nq x k each). Distances are what
-  // the SQL operators return: kL2 Euclidean distance, kInnerProduct negative inner product, kCosine
-  // 1 - cosine similarity (NaN against a zero vector). Missing results (fewer than k rows) are id -1
-  // with distance +infinity.
-  void result(int64_t* ids, float* distances) const;
+  // the SQL operators return, computed the same way (so they are equal): kL2 Euclidean distance,
+  // kInnerProduct negative inner product, kCosine 1 - cosine similarity (NaN against a zero vector).
+  // Missing results (fewer than k rows) are id -1 with distance +infinity.
+  void result(int64_t* ids, double* distances) const;
 
   size_t rows_seen() const { return rows_seen_; }
 
@@ -65,6 +65,6 @@ class ExactKnn {
 
 // One call: ExactKnn over one base array.
 void exact_knn(const float* queries, size_t nq, const void* base, VectorType type, size_t n, size_t dim,
-               Metric metric, size_t k, int64_t* ids, float* distances, const ComputeContext& ctx = ComputeContext());
+               Metric metric, size_t k, int64_t* ids, double* distances, const ComputeContext& ctx = ComputeContext());
 
 }  // namespace piramid

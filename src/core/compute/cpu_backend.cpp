@@ -195,7 +195,7 @@ pmd_status cpu_knn_add(pmd_knn* knn, const void* base, int32_t type, int64_t n, 
   });
 }
 
-pmd_status cpu_knn_result(pmd_knn* knn, int64_t* ids, float* distances, pmd_call* call) noexcept {
+pmd_status cpu_knn_result(pmd_knn* knn, int64_t* ids, double* distances, pmd_call* call) noexcept {
   return guarded(call, [&] {
     require(knn != nullptr && knn->search != nullptr && ids != nullptr && distances != nullptr,
             "k-NN result needs a search handle and outputs");

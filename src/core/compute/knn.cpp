@@ -24,7 +24,9 @@ constexpr size_t kTile = 128;  // base rows per tile: 128 x 768 floats = 384 KB,
 class HitHeap {
  public:
   void reset(size_t k) { k_ = k, hits_.clear(), hits_.reserve(k); }
-  bool wants(float d) const { return hits_.size() < k_ || ordered_distance_bits(d) <= ordered_distance_bits(hits_.front().distance); }
+  bool wants(double d) const {
+    return hits_.size() < k_ || ordered_distance_bits(d) <= ordered_distance_bits(hits_.front().distance);
+  }
   void push(const KnnHit& h) {
     if (hits_.size() < k_) {
       hits_.push_back(h);
@@ -46,7 +48,6 @@ class HitHeap {
 
 struct ExactKnn::Shared {
   std::vector<float> queries;
-  std::vector<float> query_norm2;
   size_t nq, dim, k;
   Metric metric;
   ComputeContext ctx;
@@ -66,8 +67,6 @@ ExactKnn::ExactKnn(const float* queries, size_t nq, size_t dim, Metric metric, s
   s.queries.assign(queries, queries + nq * dim);
   s.nq = nq, s.dim = dim, s.k = k, s.metric = metric, s.ctx = ctx;
   s.threads = worker_count(ctx.threads, 1 << 20);
-  s.query_norm2.resize(nq);
-  for (size_t q = 0; q < nq; ++q) s.query_norm2[q] = kernels().dot_f32(queries + q * dim, queries + q * dim, dim);
   s.heaps.resize(s.threads);
   for (auto& per_worker : s.heaps) {
     per_worker.resize(nq);
@@ -106,27 +105,24 @@ void ExactKnn::add(const void* base, VectorType type, size_t n, const int64_t* i
           for (size_t i = 0; i < rows * dim; ++i) buf[i] = half_to_float(h[i]);
           tile = buf.data();
         }
-        float row_norm2[kTile];
-        if (s.metric == Metric::kCosine) {
-          for (size_t r = 0; r < rows; ++r) row_norm2[r] = kern.dot_f32(tile + r * dim, tile + r * dim, dim);
-        }
         std::vector<HitHeap>& heaps = s.heaps[worker];
         for (size_t q = 0; q < s.nq; ++q) {
           const float* query = s.queries.data() + q * dim;
           HitHeap& heap = heaps[q];
           for (size_t r = 0; r < rows; ++r) {
             const float* row = tile + r * dim;
-            float d;
+            // The operators' own kernels and formulas, so the distances equal theirs bit for bit.
+            double d;
             if (s.metric == Metric::kL2) {
               d = kern.l2sq_f32(query, row, dim);  // ordered by the square; the root is taken in result()
             } else if (s.metric == Metric::kInnerProduct) {
-              d = -kern.dot_f32(query, row, dim);
+              d = -static_cast<double>(kern.dot_f32(query, row, dim));
             } else {
-              double sim = kern.dot_f32(query, row, dim) /
-                           std::sqrt(static_cast<double>(s.query_norm2[q]) * row_norm2[r]);
+              const CosineParts c = kern.cosine_f32(query, row, dim);
+              double sim = static_cast<double>(c.dot) / std::sqrt(static_cast<double>(c.norm_a) * c.norm_b);
               if (sim > 1.0) sim = 1.0;  // NaN (a zero vector) passes through both tests
               else if (sim < -1.0) sim = -1.0;
-              d = static_cast<float>(1.0 - sim);
+              d = 1.0 - sim;
             }
             if (!heap.wants(d)) continue;
             const size_t global = begin + r;
@@ -142,7 +138,7 @@ void ExactKnn::add(const void* base, VectorType type, size_t n, const int64_t* i
   rows_seen_ += n;
 }
 
-void ExactKnn::result(int64_t* ids, float* distances) const {
+void ExactKnn::result(int64_t* ids, double* distances) const {
   const Shared& s = *shared_;
   std::vector<KnnHit> all;
   for (size_t q = 0; q < s.nq; ++q) {
@@ -160,14 +156,14 @@ void ExactKnn::result(int64_t* ids, float* distances) const {
         distances[at] = s.metric == Metric::kL2 ? std::sqrt(all[i].distance) : all[i].distance;
       } else {
         ids[at] = -1;
-        distances[at] = std::numeric_limits<float>::infinity();
+        distances[at] = std::numeric_limits<double>::infinity();
       }
     }
   }
 }
 
 void exact_knn(const float* queries, size_t nq, const void* base, VectorType type, size_t n, size_t dim,
-               Metric metric, size_t k, int64_t* ids, float* distances, const ComputeContext& ctx) {
+               Metric metric, size_t k, int64_t* ids, double* distances, const ComputeContext& ctx) {
   ExactKnn knn(queries, nq, dim, metric, k, ctx);
   knn.add(base, type, n, nullptr);
   knn.result(ids, distances);
