@@ -92,11 +92,11 @@ pmd_status api_assign_nearest(const float* x, int64_t n, int32_t dim, const floa
     require(metric == PMD_METRIC_L2 || metric == PMD_METRIC_INNER_PRODUCT || metric == PMD_METRIC_COSINE,
             "unknown assignment metric");
     const Hooks hooks(call);
-    DeviceCentroids c(k, dim, metric);
-    copy_to_device(c.data(), centroids, static_cast<size_t>(k) * dim * sizeof(float));
-    c.refresh_terms();
     // The rows stream through in blocks of at most 256 MB, so any number of rows fits.
     const int64_t block = std::max<int64_t>(1, std::min<int64_t>(n, (int64_t{256} << 20) / (4 * int64_t{dim})));
+    DeviceCentroids c(k, dim, metric, block);
+    copy_to_device(c.data(), centroids, static_cast<size_t>(k) * dim * sizeof(float));
+    c.refresh_terms();
     DeviceBuffer<float> rows(static_cast<size_t>(block) * dim), norm(static_cast<size_t>(block)), dist(static_cast<size_t>(block));
     DeviceBuffer<int32_t> lab(static_cast<size_t>(block));
     for (int64_t begin = 0; begin < n; begin += block) {

@@ -80,10 +80,11 @@ void row_norms(const float* x, int64_t n, int dim, int64_t row_stride, float* ou
   check_launch("row_norms");
 }
 
-DeviceCentroids::DeviceCentroids(int k, int dim, int metric)
+DeviceCentroids::DeviceCentroids(int k, int dim, int metric, int64_t max_rows)
     : k_(k), dim_(dim), metric_(metric), centroids_(static_cast<size_t>(k) * dim), term_(k) {
   // About 256 MB of dot products per block: big enough to keep the GPU busy, small enough to fit.
   block_rows_ = std::max<int64_t>(256, (int64_t{64} << 20) / std::max(k, 1));
+  block_rows_ = std::max<int64_t>(1, std::min(block_rows_, max_rows));
   products_.allocate(static_cast<size_t>(block_rows_) * k);
 }
 

@@ -12,7 +12,8 @@ void row_norms(const float* x, int64_t n, int dim, int64_t row_stride, float* ou
 // Centroids on the device with the per-centroid terms the argmin needs (|c|^2 for L2, 1/|c| for cosine).
 class DeviceCentroids {
  public:
-  DeviceCentroids(int k, int dim, int metric);
+  // max_rows: the most rows one assign() call will pass (bounds the scratch for the products).
+  DeviceCentroids(int k, int dim, int metric, int64_t max_rows);
   float* data() { return centroids_.get(); }
   int size() const { return k_; }
   int dim() const { return dim_; }

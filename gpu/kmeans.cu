@@ -145,7 +145,7 @@ void kmeans_on_device(const KMeansInput& in, const pmd_kmeans_params& params, fl
     seed_plusplus(in, params, scale.get(), host_scale, centroids, hooks, report);
   }
 
-  DeviceCentroids device_centroids(k, dim, metric);
+  DeviceCentroids device_centroids(k, dim, metric, n);
   copy_to_device(device_centroids.data(), centroids, static_cast<size_t>(k) * dim * sizeof(float));
   DeviceBuffer<int32_t> labels(rows);
   DeviceBuffer<float> distance(rows);

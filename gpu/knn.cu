@@ -247,17 +247,19 @@ void knn_add_rows(pmd_knn* knn, const void* base, int type, int64_t n, const int
   }
   Device& d = current_device();
   const int dim = knn->dim;
-  if (knn->base.size() == 0) {
-    const size_t c = static_cast<size_t>(knn->chunk_rows);
-    knn->base.allocate(c * dim);
-    knn->base_norm2.allocate(c);
-    knn->scores.allocate(c * static_cast<size_t>(knn->nq));
-    knn->chunk_ids.allocate(c);
+  // Chunk buffers grow to what the adds need, up to chunk_rows rows: small tables stay small on the device.
+  const size_t need = static_cast<size_t>(std::min(n, knn->chunk_rows));
+  if (knn->base_norm2.size() < need) {
+    knn->base.allocate(need * dim);
+    knn->base_norm2.allocate(need);
+    knn->scores.allocate(need * static_cast<size_t>(knn->nq));
+    knn->chunk_ids.allocate(need);
   }
-  if (type == PMD_F16 && knn->base_half.size() == 0) knn->base_half.allocate(static_cast<size_t>(knn->chunk_rows) * dim);
-  for (int64_t begin = 0; begin < n; begin += knn->chunk_rows) {
+  if (type == PMD_F16 && knn->base_half.size() < need * dim) knn->base_half.allocate(need * dim);
+  const int64_t chunk = static_cast<int64_t>(need);
+  for (int64_t begin = 0; begin < n; begin += chunk) {
     hooks.check_interrupt();
-    const int64_t rows = std::min(knn->chunk_rows, n - begin);
+    const int64_t rows = std::min(chunk, n - begin);
     const size_t values = static_cast<size_t>(rows) * dim;
     if (type == PMD_F32) {
       copy_to_device(knn->base.get(), static_cast<const float*>(base) + begin * dim, values * sizeof(float));

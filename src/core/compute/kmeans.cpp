@@ -25,6 +25,9 @@ void check_shape(size_t n, size_t dim, size_t clusters) {
   if (clusters > static_cast<size_t>(INT32_MAX)) {
     throw Error(ErrorKind::kProgramLimitExceeded, "too many k-means clusters: " + std::to_string(clusters));
   }
+  if (n > UINT32_MAX) {
+    throw Error(ErrorKind::kProgramLimitExceeded, "k-means takes at most 4294967295 rows, not " + std::to_string(n));
+  }
   if (n < clusters) {
     throw Error(ErrorKind::kInvalidParameter,
                 "k-means needs at least as many vectors as clusters: " + std::to_string(n) + " vectors for " +
