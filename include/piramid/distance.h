@@ -48,6 +48,12 @@ struct DistanceKernels {
   uint32_t (*dot_u8)(const uint8_t* a, const uint8_t* b, size_t n);   // sum a*b
   // sum c*q for 8-bit codes c and 16-bit query weights q; the caller keeps sum |q| * 255 below 2^31.
   int32_t (*dot_u8_i16)(const uint8_t* c, const int16_t* q, size_t n);
+
+  // 4-bit product-quantization "fast scan" over a block of 32 codes. `lut` holds m_even x 16 uint8 table
+  // entries (subspace-major); `block` holds m_even rows of 16 bytes: in row s, byte t packs the sub-code of
+  // entry t (low nibble) and of entry t + 16 (high nibble). out[j] = sum over s of lut[s * 16 + code_j[s]].
+  // m_even must be even and at most 256.
+  void (*pq4_scan32)(const uint8_t* lut, const uint8_t* block, size_t m_even, uint16_t* out);
 };
 
 // The kernels of the best level this CPU supports (decided once, thread-safe).

@@ -191,3 +191,32 @@ TEST_P(DistanceKernelTest, U8CodesMatchScalarExactly) {
 
 }  // namespace
 }  // namespace piramid
+
+namespace piramid {
+namespace {
+
+// The fast-scan kernel: every variant equals the plain sum of table entries, for every even m up to 256
+// (including the saturation-free maximum of 255 per entry).
+TEST_P(DistanceKernelTest, Pq4FastScanMatchesPlainSums) {
+  const DistanceKernels& k = *GetParam();
+  std::mt19937 rng(21);
+  for (size_t m : {2, 4, 6, 16, 50, 98, 128, 256}) {
+    std::vector<uint8_t> lut(m * 16), block(m * 16);
+    std::vector<std::vector<uint8_t>> codes(32, std::vector<uint8_t>(m));
+    for (auto& v : lut) v = static_cast<uint8_t>(m == 256 ? 255 : rng());
+    for (size_t j = 0; j < 32; ++j)
+      for (size_t s = 0; s < m; ++s) codes[j][s] = static_cast<uint8_t>(rng() % 16);
+    for (size_t s = 0; s < m; ++s)
+      for (size_t t = 0; t < 16; ++t) block[s * 16 + t] = static_cast<uint8_t>(codes[t][s] | (codes[t + 16][s] << 4));
+    uint16_t out[32];
+    k.pq4_scan32(lut.data(), block.data(), m, out);
+    for (size_t j = 0; j < 32; ++j) {
+      uint32_t expected = 0;
+      for (size_t s = 0; s < m; ++s) expected += lut[s * 16 + codes[j][s]];
+      ASSERT_EQ(out[j], expected) << k.name << " m=" << m << " entry " << j;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace piramid

@@ -198,12 +198,42 @@ PIRAMID_TARGET_AVX2 int32_t dot_u8_i16(const uint8_t* c, const int16_t* q, size_
   return sum;
 }
 
+PIRAMID_TARGET_AVX2 inline __m128i fold(__m256i v) {
+  return _mm_add_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
+// Two subspaces per step: lane 0 of each register holds subspace s, lane 1 subspace s + 1. The table
+// lookups are byte shuffles; partial sums are widened to 16 bits by unpacking with zero and added per
+// lane, and the two lanes are added at the end (at most 128 x 255 per lane, no overflow).
+PIRAMID_TARGET_AVX2 void pq4_scan32(const uint8_t* lut, const uint8_t* block, size_t m_even, uint16_t* out) {
+  const __m256i low_mask = _mm256_set1_epi8(0x0f);
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i a0 = zero, a1 = zero, a2 = zero, a3 = zero;  // entries 0-7, 8-15, 16-23, 24-31 (per lane)
+  for (size_t s = 0; s < m_even; s += 2) {
+    const __m256i table = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lut + s * 16));
+    const __m256i codes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + s * 16));
+    const __m256i lo = _mm256_and_si256(codes, low_mask);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), low_mask);
+    const __m256i dlo = _mm256_shuffle_epi8(table, lo);
+    const __m256i dhi = _mm256_shuffle_epi8(table, hi);
+    a0 = _mm256_add_epi16(a0, _mm256_unpacklo_epi8(dlo, zero));
+    a1 = _mm256_add_epi16(a1, _mm256_unpackhi_epi8(dlo, zero));
+    a2 = _mm256_add_epi16(a2, _mm256_unpacklo_epi8(dhi, zero));
+    a3 = _mm256_add_epi16(a3, _mm256_unpackhi_epi8(dhi, zero));
+  }
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), fold(a0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), fold(a1));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), fold(a2));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 24), fold(a3));
+}
+
 const DistanceKernels kTable = {
     SimdLevel::kAvx2, "avx2",
     l2sq<float>, dot<float>, l1<float>, cosine<float>,
     l2sq<uint16_t>, dot<uint16_t>, l1<uint16_t>, cosine<uint16_t>,
     hamming, bit_counts,
     l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
+    pq4_scan32,
 };
 
 }  // namespace

@@ -90,12 +90,25 @@ int32_t dot_u8_i16(const uint8_t* c, const int16_t* q, size_t n) {
   return sum;
 }
 
+void pq4_scan32(const uint8_t* lut, const uint8_t* block, size_t m_even, uint16_t* out) {
+  for (size_t j = 0; j < 32; ++j) out[j] = 0;
+  for (size_t s = 0; s < m_even; ++s) {
+    const uint8_t* row = block + s * 16;
+    const uint8_t* table = lut + s * 16;
+    for (size_t t = 0; t < 16; ++t) {
+      out[t] = static_cast<uint16_t>(out[t] + table[row[t] & 0x0f]);
+      out[t + 16] = static_cast<uint16_t>(out[t + 16] + table[row[t] >> 4]);
+    }
+  }
+}
+
 const DistanceKernels kTable = {
     SimdLevel::kScalar, "scalar",
     l2sq<float>, dot<float>, l1<float>, cosine<float>,
     l2sq<uint16_t>, dot<uint16_t>, l1<uint16_t>, cosine<uint16_t>,
     hamming, bit_counts,
     l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
+    pq4_scan32,
 };
 
 }  // namespace
