@@ -6,6 +6,7 @@
 
 #include "pg/postgres_headers.h"
 
+#include "piramid/compute/backend.h"
 #include "piramid/compute/backend_api.h"
 
 namespace piramid::pg {
@@ -35,6 +36,37 @@ bool gpu_failure_falls_back(const char* job, pmd_status status, const pmd_call& 
 
 // Counts a job that ran to the end on `backend` (for piramid_gpu_info()).
 void count_compute_job(const ComputeBackend& backend);
+
+// Emits the NOTICE that tells the user a job (an index build's training, say) ran on the GPU, naming it.
+void notice_gpu_job(const char* job);
+
+// Runs one compute job with the whole policy: picks the backend (choose_compute_backend), calls
+// run(api, call), and when the GPU fails and piramid.gpu = auto runs it again on the CPU; throws the
+// failure's Error otherwise (Interrupted on a cancel, so the guard lets Postgres raise its own error).
+// ctx supplies threads, the interrupt poll and progress (called on this thread). With `notice`, a job
+// that ran on the GPU says so. Returns whether it ran on the GPU. For C++ frames only (it may throw).
+//
+//   pmd_kmeans_params p = ...;
+//   run_compute_job("IVF k-means", rows, ctx, true, [&](const pmd_compute_api* api, pmd_call* call) {
+//     return api->kmeans_train(sample, rows, dim, &p, centroids, &stats, call);
+//   });
+template <class Run>
+bool run_compute_job(const char* job, double rows, const ComputeContext& ctx, bool notice, Run&& run) {
+  ComputeBackend backend = choose_compute_backend(job, rows);
+  BackendCall call(ctx);
+  pmd_status status = run(backend.api, call.get());
+  if (status != PMD_OK && backend.gpu && gpu_failure_falls_back(job, status, *call.get())) {
+    backend = ComputeBackend{cpu_compute_api(), false};
+    BackendCall again(ctx);
+    status = run(backend.api, again.get());
+    throw_if_failed(status, *again.get(), job);
+  } else {
+    throw_if_failed(status, *call.get(), job);
+  }
+  count_compute_job(backend);
+  if (backend.gpu && notice) notice_gpu_job(job);
+  return backend.gpu;
+}
 
 // A pmd_call whose interrupt poll reads InterruptPending (safe on any thread) and that runs `threads`
 // CPU worker threads (0 = one per core).

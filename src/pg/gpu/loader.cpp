@@ -137,6 +137,11 @@ bool gpu_failure_falls_back(const char* job, pmd_status failed, const pmd_call& 
   return true;
 }
 
+void notice_gpu_job(const char* job) {
+  const char* device = status.device_ready ? status.device.name : "GPU";
+  call_postgres([&] { ereport(NOTICE, (errmsg("piramid: %s ran on the GPU (%s)", job, device))); });
+}
+
 void count_compute_job(const ComputeBackend& backend) {
   if (backend.gpu) status.gpu_jobs++;
   else status.cpu_jobs++;
