@@ -171,7 +171,13 @@ void Graph::insert(uint32_t id, std::vector<uint32_t>& marks, uint32_t& epoch) {
       epoch = 1;
     }
     GraphReader reader(*this, code, marks, epoch);
+    // The node itself can be reachable already: another thread's search may have entered this level
+    // through it (it is linked on the levels above) and linked to it. It must never become its own link.
+    reader.visit(id);
+    entries.erase(std::remove_if(entries.begin(), entries.end(), [&](const auto& e) { return e.id == id; }),
+                  entries.end());
     for (const auto& e : entries) reader.visit(e.id);
+    if (entries.empty()) entries.push_back(Candidate<uint32_t>{space_.between(code, codes_.code(entry)), entry});
     std::vector<Candidate<uint32_t>> found = search_layer(reader, entries, params_.ef_construction, l);
     const auto chosen = select_neighbors(found, capacity(l), [&](uint32_t a, uint32_t b) {
       return space_.between(codes_.code(a), codes_.code(b));
