@@ -54,6 +54,10 @@ struct DistanceKernels {
   // entry t (low nibble) and of entry t + 16 (high nibble). out[j] = sum over s of lut[s * 16 + code_j[s]].
   // m_even must be even and at most 256.
   void (*pq4_scan32)(const uint8_t* lut, const uint8_t* block, size_t m_even, uint16_t* out);
+
+  // 8-bit scalar-quantization decode: out[i] = offsets[i] + step * code[i], rounded exactly as that
+  // expression is in scalar C++ (a product, then a sum: no fused multiply-add), in every variant.
+  void (*sq8_decode)(const uint8_t* code, const float* offsets, float step, size_t n, float* out);
 };
 
 // The kernels of the best level this CPU supports (decided once, thread-safe).

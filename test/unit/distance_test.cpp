@@ -218,5 +218,26 @@ TEST_P(DistanceKernelTest, Pq4FastScanMatchesPlainSums) {
   }
 }
 
+TEST_P(DistanceKernelTest, Sq8DecodeRoundsLikeScalarCode) {
+  const DistanceKernels& k = *GetParam();
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-3.0f, 3.0f);
+  for (size_t n : {1, 7, 8, 9, 31, 784, 1000}) {
+    std::vector<uint8_t> code(n);
+    std::vector<float> offsets(n), out(n);
+    for (size_t i = 0; i < n; ++i) {
+      code[i] = static_cast<uint8_t>(rng());
+      offsets[i] = u(rng);
+    }
+    const float step = 0.013f + u(rng) * 0.001f;
+    k.sq8_decode(code.data(), offsets.data(), step, n, out.data());
+    for (size_t i = 0; i < n; ++i) {
+      volatile float scaled = step * static_cast<float>(code[i]);
+      const float expected = offsets[i] + scaled;
+      ASSERT_EQ(out[i], expected) << k.name << " n=" << n << " i=" << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace piramid

@@ -182,6 +182,7 @@ DistanceKernels make_table(bool with_vpopcntdq) {
       with_vpopcntdq ? bit_counts : avx2->bit_counts,
       l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
       avx2->pq4_scan32,  // the AVX2 kernel is already bound by table loads; one variant is enough
+      avx2->sq8_decode,  // memory-bound; the AVX2 kernel is enough
   };
 }
 

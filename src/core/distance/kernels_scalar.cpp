@@ -102,6 +102,13 @@ void pq4_scan32(const uint8_t* lut, const uint8_t* block, size_t m_even, uint16_
   }
 }
 
+void sq8_decode(const uint8_t* code, const float* offsets, float step, size_t n, float* out) {
+  for (size_t i = 0; i < n; ++i) {
+    const float scaled = step * static_cast<float>(code[i]);
+    out[i] = offsets[i] + scaled;
+  }
+}
+
 const DistanceKernels kTable = {
     SimdLevel::kScalar, "scalar",
     l2sq<float>, dot<float>, l1<float>, cosine<float>,
@@ -109,6 +116,7 @@ const DistanceKernels kTable = {
     hamming, bit_counts,
     l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
     pq4_scan32,
+    sq8_decode,
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "piramid/sq8.h"
 
+#include "piramid/distance.h"
 #include "piramid/error.h"
 
 #include <algorithm>
@@ -50,7 +51,7 @@ bool Sq8Quantizer::encode(const float* x, uint8_t* code) const {
 }
 
 void Sq8Quantizer::decode(const uint8_t* code, float* x) const {
-  for (size_t d = 0; d < offsets_.size(); ++d) x[d] = offsets_[d] + step_ * static_cast<float>(code[d]);
+  kernels().sq8_decode(code, offsets_.data(), step_, offsets_.size(), x);
 }
 
 float Sq8Quantizer::offset_dot(const uint8_t* code) const {
