@@ -78,7 +78,10 @@ void raise_error_report(const ErrorReport* report) {
 }
 
 InterruptCheck postgres_interrupt_check() {
-  return InterruptCheck([](void*) -> bool { return InterruptPending != 0; }, nullptr);
+  // Only the interrupts that end the statement: InterruptPending is also set for work that
+  // CHECK_FOR_INTERRUPTS does quietly (barriers, stats timeouts, memory-context logging), and stopping the
+  // core for those would report a cancel nobody asked for.
+  return InterruptCheck([](void*) -> bool { return QueryCancelPending != 0 || ProcDiePending != 0; }, nullptr);
 }
 
 ErrorData* try_postgres(void (*fn)(void*), void* arg) {
