@@ -37,7 +37,7 @@ $(EXT_SQL): $(EXT_SQL_PARTS) piramid.control
 	cat $(EXT_SQL_PARTS) > $@
 
 # Every object depends on every header: simple and correct for a tree this size.
-HEADERS := $(wildcard include/piramid/*.h src/core/*.h src/core/*/*.h src/pg/*.h src/pg/*/*.h)
+HEADERS := $(wildcard include/piramid/*.h include/piramid/*/*.h src/core/*.h src/core/*/*.h src/pg/*.h src/pg/*/*.h)
 $(OBJS): $(HEADERS)
 
 .PHONY: unittest

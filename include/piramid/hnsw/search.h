@@ -1,5 +1,5 @@
-// The two HNSW algorithms every graph uses, written once over a "reader" so the same code runs over the
-// in-memory graph of a build and over index pages during scans and inserts (the glue's reader).
+// The HNSW search algorithms, written once over a "reader": search_layer and greedy_step_layer run the
+// in-memory graph of a build (precise distances), BeamSearch runs index pages (navigation estimates).
 //
 // A Reader provides:
 //   using Id = ...;                                    node identifier (copyable, hashable by the reader)
@@ -119,28 +119,33 @@ std::vector<Candidate<Id>> select_neighbors(const std::vector<Candidate<Id>>& so
 
 namespace piramid::hnsw {
 
-// A layer search that can be continued with a larger ef (iterative scans: a filtered query that needs
-// more rows resumes where the first search stopped instead of starting over). Every discovered node is
-// kept in a pool, nearest first, from which results are taken; nodes that were not worth expanding at
-// the old ef are deferred and reconsidered when ef grows.
+// Beam search for graphs whose neighbour lists carry approximate (navigation) distances, as index pages
+// do (the in-memory build uses search_layer above, where every distance is precise): reading one node yields its precise distance and approximate distances to all its neighbours, so
+// only the nodes worth expanding are read. The ef nodes nearest by precise distance among the expanded
+// ones are the result; a candidate is expanded while its approximate distance beats the ef-th best
+// precise one. Resumable: run() again with a larger ef continues where the last run stopped (iterative
+// scans), reconsidering the candidates that were not worth expanding at the smaller ef.
+//
+// A Reader provides:
+//   using Id = ...;
+//   bool visit(Id id);                  marks id visited; false if it already was
+//   bool expand(Id id, int level, float* precise, std::vector<Candidate<Id>>& fresh);
+//       reads node id: *precise gets its distance key; fresh gets its neighbours at `level` that were not
+//       visited yet (the reader marks them) with approximate keys. False when id holds no node.
 template <class Reader>
-class LayerSearch {
+class BeamSearch {
  public:
   using Id = typename Reader::Id;
   using Entry = Candidate<Id>;
 
-  LayerSearch(Reader& reader, int level) : reader_(reader), level_(level) {}
+  BeamSearch(Reader& reader, int level) : reader_(reader), level_(level) {}
 
-  // Adds a starting node (the caller has marked it visited).
-  void seed(const Entry& e) {
-    frontier_.push(e);
-    pool_.push(e);
-    distances_.push_back(e.distance);
-  }
+  // Adds a starting node with an estimate of its distance (the caller has marked it visited).
+  void seed(const Entry& e) { frontier_.push(e); }
 
-  // Expands nodes until the ef nearest discovered nodes cannot improve (HNSW's stopping rule for ef).
-  // Returns false when max_visited stopped the search early.
-  bool run(size_t ef, size_t max_visited) {
+  // Expands candidates until none can improve the ef nearest expanded nodes. Returns false when
+  // max_expanded stopped the search early.
+  bool run(size_t ef, size_t max_expanded) {
     rebuild_bound(ef);
     while (!deferred_.empty()) {
       frontier_.push(deferred_.back());
@@ -149,43 +154,40 @@ class LayerSearch {
     while (!frontier_.empty()) {
       const Entry current = frontier_.top();
       if (bound_.size() >= ef && current.distance > bound_.top()) break;
-      if (visited_count_ >= max_visited) return false;
+      if (expanded_ >= max_expanded) return false;
       frontier_.pop();
-      reader_.neighbors(current.id, level_, links_);
+      float precise = 0;
       fresh_.clear();
-      for (const Id& n : links_) {
-        if (reader_.visit(n)) fresh_.push_back(n);
+      if (!reader_.expand(current.id, level_, &precise, fresh_)) continue;
+      ++expanded_;
+      results_.push(Entry{precise, current.id});
+      distances_.push_back(precise);
+      if (bound_.size() < ef || precise < bound_.top()) {
+        bound_.push(precise);
+        if (bound_.size() > ef) bound_.pop();
       }
-      reader_.prefetch(fresh_.data(), fresh_.size());
-      for (const Id& n : fresh_) {
-        ++visited_count_;
-        const Entry e{reader_.distance(n), n};
-        pool_.push(e);
-        distances_.push_back(e.distance);
-        if (bound_.size() < ef || e.distance < bound_.top()) {
-          frontier_.push(e);
-          bound_.push(e.distance);
-          if (bound_.size() > ef) bound_.pop();
-        } else {
-          deferred_.push_back(e);
-        }
+      for (const Entry& e : fresh_) {
+        if (bound_.size() < ef || e.distance < bound_.top()) frontier_.push(e);
+        else deferred_.push_back(e);
       }
     }
     return true;
   }
 
-  // Removes and returns up to n discovered nodes, nearest first, that were not taken before.
+  // Removes and returns up to n expanded nodes, nearest first by precise distance, not taken before.
   std::vector<Entry> take(size_t n) {
     std::vector<Entry> out;
-    while (out.size() < n && !pool_.empty()) {
-      out.push_back(pool_.top());
-      pool_.pop();
+    while (out.size() < n && !results_.empty()) {
+      out.push_back(results_.top());
+      results_.pop();
     }
     return out;
   }
 
-  size_t visited_count() const { return visited_count_; }
-  size_t memory_bytes() const { return (pool_.size() + deferred_.size() + frontier_.size()) * sizeof(Entry) + distances_.size() * sizeof(float); }
+  size_t expanded_count() const { return expanded_; }
+  size_t memory_bytes() const {
+    return (results_.size() + deferred_.size() + frontier_.size()) * sizeof(Entry) + distances_.size() * sizeof(float);
+  }
 
  private:
   void rebuild_bound(size_t ef) {
@@ -201,13 +203,13 @@ class LayerSearch {
 
   Reader& reader_;
   int level_;
-  std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> frontier_;
-  std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> pool_;
+  std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> frontier_;  // by approximate distance
+  std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> results_;   // expanded, by precise distance
   std::priority_queue<float> bound_;
   std::vector<float> distances_;
   std::vector<Entry> deferred_;
-  std::vector<Id> links_, fresh_;
-  size_t visited_count_ = 0;
+  std::vector<Entry> fresh_;
+  size_t expanded_ = 0;
 };
 
 }  // namespace piramid::hnsw

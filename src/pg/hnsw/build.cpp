@@ -6,6 +6,7 @@
 #include "pg/guard.h"
 #include "pg/hnsw/index_shape.h"
 #include "pg/hnsw/insert.h"
+#include "pg/hnsw/links.h"
 #include "pg/hnsw/node_codec.h"
 #include "pg/hnsw/options.h"
 #include "pg/hnsw/page_ops.h"
@@ -33,10 +34,12 @@ namespace {
 using piramid::hnsw::CodeStore;
 using piramid::hnsw::Graph;
 using piramid::hnsw::GraphParams;
+using piramid::hnsw::NavQuantizer;
 using piramid::hnsw::Space;
 
 constexpr size_t kTrainRows = 10000;        // rows the quantizer learns from
 constexpr size_t kMinQuantizerRows = 1000;  // below this, codes are exact float32 vectors
+constexpr size_t kNavBudgetBytes = 4096;    // navigation codes of a level-0 and a level-1 list, at most
 
 enum BuildPhase { kPhaseLoad = 2, kPhaseGraph = 3, kPhaseWrite = 4, kPhaseOverflow = 5 };
 
@@ -47,6 +50,7 @@ struct BuildState {
   int m = 0, ef_construction = 0;
   NodeLayout layout{};
   uint64 build_id = 0;
+  int threads = 1;
   size_t budget_rows = 0;
   size_t expected_rows = 0;  // the planner's estimate of the table's rows
   size_t train_rows = kTrainRows;
@@ -61,9 +65,12 @@ struct BuildState {
   Sq8Quantizer quantizer;
   std::unique_ptr<Space> space;
   std::unique_ptr<CodeStore> codes;
+  std::unique_ptr<NavQuantizer> nav;  // navigation codes (dense vectors with a quantizer, not L1)
+  std::vector<uint8> nav_codes;       // one per node, nav->code_bytes() each
   std::vector<ItemPointerData> heap_tids, chains, node_tids;
   std::vector<uint8> node_flags;
   EncodedNode scratch;
+  LinkList list_scratch;
 
   // Rows waiting for the quantizer: dense floats (and halfvec elements) in scan order.
   std::vector<float> pending_dense;
@@ -80,6 +87,11 @@ void add_encoded(BuildState* s, const PlainValue& v, ItemPointerData heap_tid) {
   encode_node(*s->space, s->kind, s->layout, v, &s->scratch);
   const EncodedNode& e = s->scratch;
   std::memcpy(s->codes->append(e.code.size()), e.code.data(), e.code.size());
+  if (s->nav != nullptr) {
+    const size_t at = s->nav_codes.size();
+    s->nav_codes.resize(at + s->nav->code_bytes());
+    s->nav->encode(v.dense, &s->nav_codes[at]);
+  }
   ItemPointerData chain;
   ItemPointerSetInvalid(&chain);
   if (!e.chain.empty()) {
@@ -99,6 +111,16 @@ void decide_kind(BuildState* s) {
     if (rows >= kMinQuantizerRows) {
       s->kind = CodeKind::kSq8;
       s->quantizer = Sq8Quantizer::train(s->pending_dense.data(), rows, static_cast<size_t>(s->dims));
+      if (s->info.metric != Metric::kL1) {
+        const size_t subspaces = piramid::hnsw::nav_subspaces(static_cast<size_t>(s->dims), s->m, kNavBudgetBytes);
+        ComputeContext ctx;
+        ctx.threads = s->threads;
+        ctx.interrupt = postgres_interrupt_check();
+        s->nav = std::make_unique<NavQuantizer>(NavQuantizer::train(s->pending_dense.data(), rows,
+                                                                    static_cast<size_t>(s->dims), subspaces,
+                                                                    s->build_id, ctx));
+        s->layout.nav_subspaces = static_cast<int>(subspaces);
+      }
     } else {
       s->kind = CodeKind::kFloat;
     }
@@ -213,7 +235,7 @@ void assign_node_tids(BuildState* s, BlockNumber first_block) {
 }
 
 // Writes node i's tuple into buf (plain memory); returns its size.
-size_t make_node_tuple(const BuildState* s, uint32 i, char* buf) {
+size_t make_node_tuple(BuildState* s, uint32 i, char* buf) {
   const uint8 flags = s->node_flags[i];
   const uint8* code = s->codes->code(i);
   const size_t code_length = s->space->code_length(code);
@@ -229,12 +251,16 @@ size_t make_node_tuple(const BuildState* s, uint32 i, char* buf) {
   h->heap_tid = s->heap_tids[i];
   h->chain = s->chains[i];
   memcpy(view.code(), code, inline_code);
+  const size_t nav_bytes = s->layout.nav_code_bytes();
+  if (nav_bytes > 0) memcpy(view.nav_code(), &s->nav_codes[static_cast<size_t>(i) * nav_bytes], nav_bytes);
+  LinkList* list = &s->list_scratch;
   for (int l = 0; l <= level; ++l) {
     size_t count = 0;
     const uint32* links = s->graph->link_data(i, l, &count);
-    *view.count(l) = static_cast<uint16>(count);
-    ItemPointerData* out = view.links(l);
-    for (size_t k = 0; k < count; ++k) out[k] = s->node_tids[links[k]];
+    list->clear();
+    for (size_t k = 0; k < count; ++k)
+      list->add(s->node_tids[links[k]], nav_bytes > 0 ? &s->nav_codes[links[k] * nav_bytes] : nullptr, nav_bytes);
+    copy_list_in(view, l, *list);
   }
   return size;
 }
@@ -278,6 +304,7 @@ MetaPage empty_meta(const OpclassInfo& info, int dims, int m, int ef_constructio
   ItemPointerSetInvalid(&meta.entry);
   meta.entry_level = -1;
   ItemPointerSetInvalid(&meta.quantizer);
+  ItemPointerSetInvalid(&meta.nav_codebooks);
   meta.insert_block = InvalidBlockNumber;
   meta.chunk_block = InvalidBlockNumber;
   meta.build_id = pg_prng_uint64(&pg_global_prng_state);
@@ -325,13 +352,15 @@ IndexBuildResult* build(Relation heap, Relation index, IndexInfo* index_info) {
   s->build_id = meta.build_id;
   const int threads = std::max(1, std::min<int>(max_parallel_maintenance_workers + 1,
                                                 static_cast<int>(std::thread::hardware_concurrency())));
+  s->threads = threads;
   {
     // Rows that fit maintenance_work_mem: each needs its code, bookkeeping, its graph links and a visit mark
     // per worker thread.
     const size_t per_row = code_bytes_for(info.type == ValueType::kVector || info.type == ValueType::kHalfvec
                                               ? CodeKind::kSq8 : kind_for_empty(info.type),
                                           info.metric, dims) +
-                           3 * sizeof(ItemPointerData) + 1 + Graph::estimate_bytes(1, m) + 4 * threads;
+                           3 * sizeof(ItemPointerData) + 1 + Graph::estimate_bytes(1, m) + 4 * threads +
+                           static_cast<size_t>(dims) / 16 + 1;  // navigation code
     s->budget_rows = std::max<size_t>(kMinQuantizerRows, static_cast<size_t>(maintenance_work_mem) * 1024 / per_row);
     s->train_rows = std::min(kTrainRows, s->budget_rows);
     s->expected_rows = static_cast<size_t>(heap->rd_rel->reltuples > 0 ? heap->rd_rel->reltuples * 1.1 : 1024);
@@ -374,12 +403,17 @@ IndexBuildResult* build(Relation heap, Relation index, IndexInfo* index_info) {
     meta.quantizer = build_append_chain(&s->appender, offsets, sizeof(float) * static_cast<size_t>(dims));
     meta.sq8_step = s->quantizer.step();
   }
+  if (s->nav != nullptr) {
+    const std::vector<float>& codebooks = s->nav->codebooks();
+    meta.nav_codebooks = build_append_chain(&s->appender, codebooks.data(), sizeof(float) * codebooks.size());
+    meta.nav_subspaces = static_cast<uint16>(s->nav->subspaces());
+  }
   build_appender_end(&s->appender);
   guard([&] { assign_node_tids(s, RelationGetNumberOfBlocks(index)); });
   char* tuple = static_cast<char*>(palloc(kMaxTupleSize));
   const uint32 n = static_cast<uint32>(s->graph->size());
   for (uint32 i = 0; i < n; ++i) {
-    const size_t size = make_node_tuple(s, i, tuple);
+    const size_t size = guard([&] { return make_node_tuple(s, i, tuple); });
     const ItemPointerData tid = build_append(&s->appender, kNodePage, tuple, size);
     if (!ItemPointerEquals(const_cast<ItemPointer>(&tid), &s->node_tids[i]))
       elog(ERROR, "hnsw build placed node %u at (%u,%u), expected (%u,%u)", i, ItemPointerGetBlockNumber(&tid),

@@ -20,6 +20,8 @@ extern "C" {
 #include <unordered_set>
 #include <vector>
 
+#include "pg/hnsw/links.h"
+
 namespace piramid::pg::hnsw {
 namespace {
 
@@ -27,6 +29,8 @@ struct NodeInfo {
   uint8 level;
   bool deleted;
   std::vector<std::vector<uint64>> links;
+  std::vector<uint8> nav;                    // own navigation code
+  std::vector<std::vector<uint8>> link_navs;  // per level: the navigation codes stored with its links
 };
 
 struct CheckState {
@@ -49,8 +53,13 @@ void record_node(CheckState* s, uint64 key, const NodeView& view) {
   info.level = view.header()->level;
   info.deleted = view.header()->flags & kNodeDeleted;
   info.links.resize(info.level + 1u);
+  info.link_navs.resize(info.level + 1u);
+  info.nav.assign(view.nav_code(), view.nav_code() + view.layout.nav_code_bytes());
+  LinkList list;
   for (int l = 0; l <= info.level; ++l) {
-    for (uint16 i = 0; i < *view.count(l); ++i) info.links[l].push_back(tid_key(view.links(l)[i]));
+    copy_list_out(view, l, &list);
+    for (const ItemPointerData& t : list.tids) info.links[l].push_back(tid_key(t));
+    info.link_navs[l] = std::move(list.nav);
   }
   if (!info.deleted) s->heap_tids.insert(tid_key(view.header()->heap_tid));
   s->nodes.emplace(key, std::move(info));
@@ -89,7 +98,9 @@ void check_index(Relation index, Relation heap, StringInfo report) {
     corrupted(index, "The meta page does not identify an hnsw index of this version.");
   if (meta.dims < 1 || meta.m < 2 || meta.m > 100 || meta.code_kind < 1 || meta.code_kind > 4)
     corrupted(index, "The meta page holds impossible parameters.");
-  const NodeLayout layout{meta.m};
+  const NodeLayout layout{meta.m, meta.nav_subspaces};
+  if (meta.nav_subspaces % 2 != 0 || meta.nav_subspaces > 256)
+    corrupted(index, "The meta page holds an impossible number of navigation subspaces.");
 
   size_t pages[4] = {0, 0, 0, 0};
   const BlockNumber blocks = RelationGetNumberOfBlocks(index);
@@ -138,7 +149,7 @@ void check_index(Relation index, Relation heap, StringInfo report) {
       (node.deleted ? deleted : live)++;
       max_level = std::max<size_t>(max_level, node.level);
       for (size_t l = 0; l < node.links.size(); ++l) {
-        for (uint64 to : node.links[l]) {
+        for (const uint64& to : node.links[l]) {
           ++links;
           auto it = s->nodes.find(to);
           if (it == s->nodes.end()) {
@@ -152,6 +163,16 @@ void check_index(Relation index, Relation heap, StringInfo report) {
             const ItemPointerData a = tid_from_key(key);
             snprintf(detail, sizeof detail, "Node (%u,%u) links at level %zu to a node of level %u.",
                      ItemPointerGetBlockNumber(&a), ItemPointerGetOffsetNumber(&a), l, it->second.level);
+            return detail;
+          }
+          const size_t nav_bytes = it->second.nav.size();
+          const size_t position = static_cast<size_t>(&to - node.links[l].data());
+          if (nav_bytes > 0 && memcmp(&node.link_navs[l][position * nav_bytes], it->second.nav.data(), nav_bytes) != 0) {
+            const ItemPointerData a = tid_from_key(key), b = tid_from_key(to);
+            snprintf(detail, sizeof detail,
+                     "Node (%u,%u) stores a navigation code at level %zu for (%u,%u) that differs from that node's own.",
+                     ItemPointerGetBlockNumber(&a), ItemPointerGetOffsetNumber(&a), l, ItemPointerGetBlockNumber(&b),
+                     ItemPointerGetOffsetNumber(&b));
             return detail;
           }
           if (!node.deleted) to_deleted += it->second.deleted;

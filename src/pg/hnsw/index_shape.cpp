@@ -26,6 +26,11 @@ size_t full_vector_bytes(ValueType type, int dims) {
   return static_cast<size_t>(dims) * (type == ValueType::kHalfvec ? sizeof(uint16_t) : sizeof(float));
 }
 
+size_t nav_codebook_floats(int dims, int subspaces) {
+  const size_t m = static_cast<size_t>(subspaces);
+  return m == 0 ? 0 : m * 16 * ((static_cast<size_t>(dims) + m - 1) / m);
+}
+
 namespace {
 
 void read_meta_into(Relation index, MetaPage* meta) {
@@ -39,6 +44,14 @@ void read_offsets(Relation index, const MetaPage* meta, float* offsets) {
   if (read_chain(index, meta->quantizer, offsets, bytes) != bytes)
     ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
                     errmsg("hnsw index \"%s\" has a truncated quantizer", RelationGetRelationName(index)),
+                    errhint("REINDEX the index.")));
+}
+
+void read_nav_codebooks(Relation index, const MetaPage* meta, float* codebooks) {
+  const size_t bytes = sizeof(float) * nav_codebook_floats(meta->dims, meta->nav_subspaces);
+  if (read_chain(index, meta->nav_codebooks, codebooks, bytes) != bytes)
+    ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+                    errmsg("hnsw index \"%s\" has truncated navigation codebooks", RelationGetRelationName(index)),
                     errhint("REINDEX the index.")));
 }
 
@@ -81,8 +94,15 @@ std::shared_ptr<const IndexShape> index_shape(Relation index, const MetaPage& me
   shape->metric = static_cast<Metric>(meta.metric);
   shape->code_kind = static_cast<CodeKind>(meta.code_kind);
   shape->code_size = meta.code_size;
-  shape->layout = NodeLayout{meta.m};
+  shape->layout = NodeLayout{meta.m, meta.nav_subspaces};
   shape->space = make_space(shape->code_kind, shape->metric, meta.dims, std::move(quantizer));
+  if (meta.nav_subspaces > 0) {
+    std::vector<float> codebooks(nav_codebook_floats(meta.dims, meta.nav_subspaces));
+    float* dst = codebooks.data();
+    call_postgres([&] { read_nav_codebooks(index, &meta, dst); });
+    shape->nav = std::make_unique<piramid::hnsw::NavQuantizer>(static_cast<size_t>(meta.dims), meta.nav_subspaces,
+                                                                std::move(codebooks));
+  }
   if (ids.size() >= kShapeCacheSize) {
     ids.erase(ids.begin());
     cache.erase(cache.begin());

@@ -6,6 +6,7 @@
 
 #include "pg/am/opclass.h"
 #include "pg/hnsw/pages.h"
+#include "piramid/hnsw/nav.h"
 #include "piramid/hnsw/space.h"
 
 #include <memory>
@@ -22,6 +23,7 @@ struct IndexShape {
   uint32 code_size;  // 0 for variable-length codes
   NodeLayout layout;
   std::unique_ptr<piramid::hnsw::Space> space;
+  std::unique_ptr<piramid::hnsw::NavQuantizer> nav;  // null when the index has no navigation codes
 };
 
 // The shape of the index whose meta page is `meta` (read by the caller), loading the quantizer chain the
@@ -33,6 +35,9 @@ MetaPage read_meta(Relation index);
 
 // The Space for a code kind; the quantizer is used for kSq8 only.
 std::unique_ptr<piramid::hnsw::Space> make_space(CodeKind kind, Metric metric, int dims, Sq8Quantizer quantizer);
+
+// Floats of the navigation codebooks stored for an index of `dims` dimensions and `subspaces` subspaces.
+size_t nav_codebook_floats(int dims, int subspaces);
 
 // Bytes of the full-precision copy kept for re-ranking (vector: float32, halfvec: binary16).
 size_t full_vector_bytes(ValueType type, int dims);

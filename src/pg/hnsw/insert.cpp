@@ -33,7 +33,8 @@ namespace {
 using piramid::hnsw::Candidate;
 using Id = PageReader::Id;
 
-// Codes of nodes met during one insertion, for the neighbour-selection heuristic.
+// Codes (and navigation codes) of nodes met during one insertion, for the neighbour-selection heuristic
+// and for the lists that will name them.
 class CodeCache {
  public:
   explicit CodeCache(PageReader& reader) : reader_(reader) {}
@@ -41,9 +42,13 @@ class CodeCache {
     auto it = codes_.find(id);
     if (it != codes_.end()) return it->second;
     std::vector<uint8>& slot = codes_[id];
-    const NodeFacts facts = reader_.read(id, &slot);
+    const NodeFacts facts = reader_.read(id, &slot, &navs_[id]);
     if (!facts.valid || (facts.flags & kNodeDeleted)) unusable_.insert(id);
     return slot;
+  }
+  const uint8* nav_code(Id id) {
+    code(id);
+    return navs_[id].data();
   }
   // Deleted (or vanished) nodes may guide a search but must not become anyone's neighbour.
   bool usable(Id id) {
@@ -59,13 +64,14 @@ class CodeCache {
 
  private:
   PageReader& reader_;
-  std::unordered_map<Id, std::vector<uint8>> codes_;
+  std::unordered_map<Id, std::vector<uint8>> codes_, navs_;
   std::unordered_set<Id> unusable_;
 };
 
-// A new node tuple; links[l] are its neighbours at level l.
-std::vector<char> make_node_tuple(const IndexShape& shape, const EncodedNode& e, int level, ItemPointerData heap_tid,
-                                  ItemPointerData chain, const std::vector<std::vector<Candidate<Id>>>& links) {
+// A new node tuple; links[l] are its neighbours at level l, named with their navigation codes.
+std::vector<char> make_node_tuple(const IndexShape& shape, const EncodedNode& e, const std::vector<uint8>& nav_code,
+                                  int level, ItemPointerData heap_tid, ItemPointerData chain,
+                                  const std::vector<LinkList>& links) {
   const size_t inline_code = e.code_in_chain ? 0 : e.code.size();
   std::vector<char> tuple(shape.layout.tuple_size(inline_code, level), 0);
   NodeView view{tuple.data(), shape.layout};
@@ -76,12 +82,8 @@ std::vector<char> make_node_tuple(const IndexShape& shape, const EncodedNode& e,
   h->heap_tid = heap_tid;
   h->chain = chain;
   memcpy(view.code(), e.code.data(), inline_code);
-  for (int l = 0; l <= level; ++l) {
-    const auto& chosen = links[static_cast<size_t>(l)];
-    const size_t count = std::min(chosen.size(), shape.layout.capacity(l));
-    *view.count(l) = static_cast<uint16>(count);
-    for (size_t i = 0; i < count; ++i) view.links(l)[i] = tid_from_key(chosen[i].id);
-  }
+  memcpy(view.nav_code(), nav_code.data(), shape.layout.nav_code_bytes());
+  for (int l = 0; l <= level; ++l) copy_list_in(view, l, links[static_cast<size_t>(l)]);
   return tuple;
 }
 
@@ -113,27 +115,37 @@ bool insert_first_node(Relation index, const std::vector<char>& tuple, int level
 // Adds a link from neighbour `at` to the new node at level l, re-selecting the neighbour's links with the
 // heuristic when its list is full. Retries when a concurrent insert changed the list in between.
 void add_back_link(Relation index, const IndexShape& shape, CodeCache& cache, ItemPointerData at, int level,
-                   ItemPointerData node, float distance) {
-  std::vector<ItemPointerData> current, next;
+                   ItemPointerData node, const std::vector<uint8>& node_nav, float distance) {
+  LinkList current, next;
+  const size_t nav_bytes = shape.layout.nav_code_bytes();
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (!read_links(index, shape, at, level, &current)) return;
-    if (std::any_of(current.begin(), current.end(), [&](const ItemPointerData& t) { return ItemPointerEquals(const_cast<ItemPointer>(&t), &node); }))
+    if (std::any_of(current.tids.begin(), current.tids.end(), [&](const ItemPointerData& t) { return ItemPointerEquals(const_cast<ItemPointer>(&t), &node); }))
       return;
     next = current;
-    if (current.size() < shape.layout.capacity(level)) {
-      next.push_back(node);
+    if (current.tids.size() < shape.layout.capacity(level)) {
+      next.add(node, node_nav.data(), nav_bytes);
     } else {
       const Id base = tid_key(at);
+      std::unordered_map<Id, size_t> position;
       std::vector<Candidate<Id>> pool;
-      for (const ItemPointerData& t : current) pool.push_back({cache.between(base, tid_key(t)), tid_key(t)});
+      for (size_t i = 0; i < current.tids.size(); ++i) {
+        const Id id = tid_key(current.tids[i]);
+        position[id] = i;
+        pool.push_back({cache.between(base, id), id});
+      }
       pool.push_back({distance, tid_key(node)});
       std::sort(pool.begin(), pool.end(), [](const auto& a, const auto& b) { return a.distance < b.distance; });
       const auto kept = piramid::hnsw::select_neighbors(pool, shape.layout.capacity(level),
                                                         [&](Id a, Id b) { return cache.between(a, b); });
       next.clear();
-      for (const auto& k : kept) next.push_back(tid_from_key(k.id));
+      for (const auto& k : kept) {
+        auto it = position.find(k.id);
+        const uint8* nav = it == position.end() ? node_nav.data() : &current.nav[it->second * nav_bytes];
+        next.add(tid_from_key(k.id), nav, nav_bytes);
+      }
     }
-    if (write_links(index, shape, at, level, current, next)) return;
+    if (write_links(index, shape, at, level, current.tids, next)) return;
   }
 }
 
@@ -190,9 +202,13 @@ void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_
     call_postgres([&] { chain = logged_append_chain(index, bytes, length, &chunk_hint); });
   }
 
-  std::vector<std::vector<Candidate<Id>>> links(static_cast<size_t>(level) + 1);
+  std::vector<uint8> nav_code(shape.layout.nav_code_bytes(), 0);
+  if (shape.nav != nullptr) shape.nav->encode(value.dense, nav_code.data());
+  std::vector<std::vector<Candidate<Id>>> chosen_links(static_cast<size_t>(level) + 1);
+  std::vector<LinkList> links(static_cast<size_t>(level) + 1);
   if (!ItemPointerIsValid(&meta.entry)) {
-    if (insert_first_node(index, make_node_tuple(shape, e, level, heap_tid, chain, links), level, &node_hint)) return;
+    if (insert_first_node(index, make_node_tuple(shape, e, nav_code, level, heap_tid, chain, links), level, &node_hint))
+      return;
     meta = read_meta(index);  // someone else inserted the first node meanwhile: link to it
   }
   PageReader reader(index, shape);
@@ -202,33 +218,49 @@ void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_
         shape.code_kind == CodeKind::kSparse ? shape.space->prepare(e.code.data())
         : shape.code_kind == CodeKind::kBits ? shape.space->prepare(value.bits)
                                              : shape.space->prepare(value.dense);
-    reader.set_query(query.get());
-    const Id entry = tid_key(meta.entry);
-    Candidate<Id> current{reader.distance(entry), entry};
-    for (int l = meta.entry_level; l > level; --l) current = piramid::hnsw::greedy_step_layer(reader, current, l);
+    piramid::hnsw::NavTable table;
+    if (shape.nav != nullptr) table = shape.nav->table(value.dense, shape.metric);
+    reader.set_query(query.get(), &table);
+    Candidate<Id> current{0, tid_key(meta.entry)};
+    for (int l = meta.entry_level; l > level; --l) {
+      reader.reset_visited(256);
+      reader.visit(current.id);
+      piramid::hnsw::BeamSearch<PageReader> greedy(reader, l);
+      greedy.seed(current);
+      greedy.run(1, SIZE_MAX);
+      const auto best = greedy.take(1);
+      if (!best.empty()) current = best[0];
+    }
     std::vector<Candidate<Id>> entries{current};
+    const size_t ef = static_cast<size_t>(shape.ef_construction);
     for (int l = std::min<int>(level, meta.entry_level); l >= 0; --l) {
       reader.reset_visited(1024);
-      for (const auto& c : entries) reader.visit(c.id);
-      auto found = piramid::hnsw::search_layer(reader, entries, static_cast<size_t>(shape.ef_construction), l);
+      piramid::hnsw::BeamSearch<PageReader> search(reader, l);
+      for (const auto& c : entries) {
+        if (reader.visit(c.id)) search.seed(c);
+      }
+      search.run(ef, SIZE_MAX);
+      std::vector<Candidate<Id>> found = search.take(ef);
       std::vector<Candidate<Id>> usable;
       for (const auto& c : found) {
         if (cache.usable(c.id)) usable.push_back(c);
       }
-      auto chosen = piramid::hnsw::select_neighbors(usable, shape.layout.capacity(l),
-                                                    [&](Id a, Id b) { return cache.between(a, b); }, true);
-      links[static_cast<size_t>(l)] = chosen;
-      entries = std::move(found);
+      chosen_links[static_cast<size_t>(l)] = piramid::hnsw::select_neighbors(
+          usable, shape.layout.capacity(l), [&](Id a, Id b) { return cache.between(a, b); }, true);
+      for (const auto& c : chosen_links[static_cast<size_t>(l)])
+        links[static_cast<size_t>(l)].add(tid_from_key(c.id), cache.nav_code(c.id), shape.layout.nav_code_bytes());
+      if (!found.empty()) entries = std::move(found);
     }
   }
 
-  const std::vector<char> tuple = make_node_tuple(shape, e, level, heap_tid, chain, links);
+  const std::vector<char> tuple = make_node_tuple(shape, e, nav_code, level, heap_tid, chain, links);
   ItemPointerData node;
   const char* bytes = tuple.data();
   const size_t size = tuple.size();
   call_postgres([&] { node = logged_append(index, kNodePage, bytes, size, &node_hint); });
   for (int l = 0; l <= level; ++l) {
-    for (const auto& c : links[static_cast<size_t>(l)]) add_back_link(index, shape, cache, tid_from_key(c.id), l, node, c.distance);
+    for (const auto& c : chosen_links[static_cast<size_t>(l)])
+      add_back_link(index, shape, cache, tid_from_key(c.id), l, node, nav_code, c.distance);
   }
   if (level > meta.entry_level) set_entry_if_higher(index, node, level);
   if (node_hint != meta.insert_block || chunk_hint != meta.chunk_block) update_hints(index, node_hint, chunk_hint);

@@ -10,52 +10,82 @@ extern "C" {
 #include <algorithm>
 
 namespace piramid::pg::hnsw {
+namespace {
 
-bool read_links(Relation index, const IndexShape& shape, ItemPointerData at, int level, std::vector<ItemPointerData>* out) {
+// The node tuple at `at` in a locked page, or nullptr.
+char* node_in_page(Page page, ItemPointerData at) {
+  const OffsetNumber offset = ItemPointerGetOffsetNumber(&at);
+  if (page_opaque(page)->page_type != kNodePage || offset < FirstOffsetNumber || offset > PageGetMaxOffsetNumber(page) ||
+      !ItemIdIsNormal(PageGetItemId(page, offset)))
+    return nullptr;
+  return static_cast<char*>(PageGetItem(page, PageGetItemId(page, offset)));
+}
+
+}  // namespace
+
+void copy_list_out(const NodeView& view, int level, LinkList* out) {
+  const size_t count = std::min<size_t>(*view.count(level), view.layout.capacity(level));
+  const size_t code_bytes = view.layout.nav_code_bytes();
+  const size_t m = static_cast<size_t>(view.layout.nav_subspaces);
+  out->tids.assign(view.links(level), view.links(level) + count);
+  out->nav.resize(count * code_bytes);
+  const uint8* blocks = view.nav_blocks(level);
+  for (size_t i = 0; i < count && code_bytes > 0; ++i) {
+    piramid::hnsw::nav_block_get(blocks + (i / piramid::hnsw::kNavBlockEntries) * piramid::hnsw::nav_block_bytes(m), m,
+                                 i % piramid::hnsw::kNavBlockEntries, &out->nav[i * code_bytes]);
+  }
+}
+
+void copy_list_in(const NodeView& view, int level, const LinkList& list) {
+  const size_t count = std::min(list.tids.size(), view.layout.capacity(level));
+  const size_t code_bytes = view.layout.nav_code_bytes();
+  const size_t m = static_cast<size_t>(view.layout.nav_subspaces);
+  *view.count(level) = static_cast<uint16>(count);
+  memcpy(view.links(level), list.tids.data(), count * sizeof(ItemPointerData));
+  uint8* blocks = view.nav_blocks(level);
+  memset(blocks, 0, view.layout.nav_bytes(level));
+  for (size_t i = 0; i < count && code_bytes > 0; ++i) {
+    piramid::hnsw::nav_block_put(blocks + (i / piramid::hnsw::kNavBlockEntries) * piramid::hnsw::nav_block_bytes(m), m,
+                                 i % piramid::hnsw::kNavBlockEntries, &list.nav[i * code_bytes]);
+  }
+}
+
+bool read_links(Relation index, const IndexShape& shape, ItemPointerData at, int level, LinkList* out) {
   bool ok = false;
-  out->resize(shape.layout.capacity(level));
-  ItemPointerData* dst = out->data();
-  size_t count = 0;
+  // Sized before the lock: copy_list_out then only writes into this memory.
+  out->tids.reserve(shape.layout.capacity(level));
+  out->nav.reserve(shape.layout.capacity(level) * shape.layout.nav_code_bytes());
   call_postgres([&] {
     Buffer buffer = ReadBuffer(index, ItemPointerGetBlockNumber(&at));
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
-    Page page = BufferGetPage(buffer);
-    const OffsetNumber offset = ItemPointerGetOffsetNumber(&at);
-    if (page_opaque(page)->page_type == kNodePage && offset <= PageGetMaxOffsetNumber(page) &&
-        ItemIdIsNormal(PageGetItemId(page, offset))) {
-      NodeView view{static_cast<char*>(PageGetItem(page, PageGetItemId(page, offset))), shape.layout};
+    if (char* node = node_in_page(BufferGetPage(buffer), at)) {
+      NodeView view{node, shape.layout};
       if (level <= view.header()->level) {
-        count = std::min<size_t>(*view.count(level), shape.layout.capacity(level));
-        memcpy(dst, view.links(level), count * sizeof(ItemPointerData));
+        copy_list_out(view, level, out);
         ok = true;
       }
     }
     UnlockReleaseBuffer(buffer);
   });
-  out->resize(count);
+  if (!ok) out->clear();
   return ok;
 }
 
 bool write_links(Relation index, const IndexShape& shape, ItemPointerData at, int level,
-                 const std::vector<ItemPointerData>& expected, const std::vector<ItemPointerData>& replacement) {
+                 const std::vector<ItemPointerData>& expected, const LinkList& replacement) {
   bool written = false;
   const ItemPointerData* want = expected.data();
   const size_t want_count = expected.size();
-  const ItemPointerData* next = replacement.data();
-  const size_t next_count = std::min(replacement.size(), shape.layout.capacity(level));
   call_postgres([&] {
     Buffer buffer = ReadBuffer(index, ItemPointerGetBlockNumber(&at));
     LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
     GenericXLogState* state = GenericXLogStart(index);
     Page page = GenericXLogRegisterBuffer(state, buffer, 0);
-    const OffsetNumber offset = ItemPointerGetOffsetNumber(&at);
-    if (page_opaque(page)->page_type == kNodePage && offset <= PageGetMaxOffsetNumber(page) &&
-        ItemIdIsNormal(PageGetItemId(page, offset))) {
-      NodeView view{static_cast<char*>(PageGetItem(page, PageGetItemId(page, offset))), shape.layout};
+    if (char* node = node_in_page(page, at)) {
+      NodeView view{node, shape.layout};
       if (level <= view.header()->level && *view.count(level) == want_count &&
           memcmp(view.links(level), want, want_count * sizeof(ItemPointerData)) == 0) {
-        memcpy(view.links(level), next, next_count * sizeof(ItemPointerData));
-        *view.count(level) = static_cast<uint16>(next_count);
+        copy_list_in(view, level, replacement);
         written = true;
       }
     }

@@ -5,8 +5,10 @@
 namespace piramid::pg::hnsw {
 
 bool code_fits_inline(const NodeLayout& layout, size_t code_length) {
-  const size_t with_four_upper_levels = layout.tuple_size(code_length, 0) + 4 * layout.list_bytes(1);
-  return with_four_upper_levels <= kMaxTupleSize;
+  // Room for two upper levels: with m = 16 one node in 4,096 reaches level 3 (levels above the cap are
+  // clamped, which costs nothing measurable).
+  const size_t with_two_upper_levels = layout.tuple_size(code_length, 0) + 2 * layout.list_bytes(1);
+  return with_two_upper_levels <= kMaxTupleSize;
 }
 
 int level_cap(const NodeLayout& layout, size_t inline_code_length) {

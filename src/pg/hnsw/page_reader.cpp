@@ -28,6 +28,7 @@ float PageReader::distance(Id id) {
   float result = std::numeric_limits<float>::infinity();
   bool in_chain = false;
   NodeFacts facts{};
+  ++pages_read_;
   call_postgres([&] {
     Buffer buffer = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
@@ -50,32 +51,85 @@ float PageReader::distance(Id id) {
   return result;
 }
 
-void PageReader::neighbors(Id id, int level, std::vector<Id>& out) {
+bool PageReader::expand(Id id, int level, float* precise, std::vector<piramid::hnsw::Candidate<Id>>& fresh) {
   const ItemPointerData tid = tid_from_key(id);
-  out.resize(shape_.layout.capacity(level));
+  const size_t capacity = shape_.layout.capacity(level);
+  const piramid::hnsw::NavQuantizer* nav = shape_.nav.get();
+  links_.resize(capacity);
+  approx_.resize(piramid::hnsw::nav_blocks(capacity) * piramid::hnsw::kNavBlockEntries);
+  ItemPointerData* links = links_.data();
+  float* approx = approx_.data();
+  const piramid::hnsw::NavTable* table = table_;
   size_t count = 0;
-  Id* dst = out.data();
+  bool valid = false, in_chain = false;
+  float self = std::numeric_limits<float>::infinity();
+  NodeFacts facts{};
+  const size_t code_size = shape_.code_size;
+  const bool keep = keep_ && code_size > 0;
+  const size_t code_at = arena_.size();
+  if (keep) arena_.resize(code_at + code_size);
+  uint8* code_dst = keep ? arena_.data() + code_at : nullptr;
+  bool copied = false;
+  ++pages_read_;
   call_postgres([&] {
     Buffer buffer = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
     if (char* node = node_at(BufferGetPage(buffer), ItemPointerGetOffsetNumber(&tid))) {
+      // pure computation on the page, no allocation
+      valid = true;
       NodeView view{node, shape_.layout};
-      if (level <= view.header()->level) {
-        count = std::min<size_t>(*view.count(level), shape_.layout.capacity(level));
-        const ItemPointerData* links = view.links(level);
-        for (size_t i = 0; i < count; ++i) dst[i] = tid_key(links[i]);
+      const NodeHeader* h = view.header();
+      facts = NodeFacts{true, h->level, h->flags, h->code_length, h->heap_tid, h->chain};
+      if (h->flags & kNodeCodeInChain) {
+        in_chain = true;
+      } else {
+        self = (*query_)(view.code());
+        if (code_dst != nullptr && h->code_length == code_size) {
+          memcpy(code_dst, view.code(), code_size);
+          copied = true;
+        }
+      }
+      if (level <= h->level) {
+        count = std::min<size_t>(*view.count(level), capacity);
+        memcpy(links, view.links(level), count * sizeof(ItemPointerData));
+        if (nav != nullptr) {
+          const uint8* blocks = view.nav_blocks(level);
+          const size_t block_bytes = piramid::hnsw::nav_block_bytes(nav->subspaces());
+          for (size_t b = 0; b * piramid::hnsw::kNavBlockEntries < count; ++b)
+            nav->scan_block(*table, blocks + b * block_bytes, approx + b * piramid::hnsw::kNavBlockEntries);
+        }
       }
     }
     UnlockReleaseBuffer(buffer);
   });
-  out.resize(count);
+  if (keep && !copied) arena_.resize(code_at);
+  if (!valid) return false;
+  if (keep_) kept_[id] = ExpandedNode{facts, copied ? code_at : SIZE_MAX};
+  if (in_chain) {
+    read_chain_bytes(facts, 0, facts.code_length, &scratch_);
+    self = (*query_)(scratch_.data());
+  }
+  *precise = self;
+  const size_t first = fresh.size();
+  for (size_t i = 0; i < count; ++i) {
+    const Id n = tid_key(links_[i]);
+    if (visit(n)) fresh.push_back({approx_[i], n});
+  }
+  if (nav == nullptr) {
+    // No navigation codes: the neighbours' own pages give their (precise) distances.
+    for (size_t i = first; i < fresh.size(); ++i) fresh[i].distance = distance(fresh[i].id);
+  }
+  return true;
 }
 
-NodeFacts PageReader::read(Id id, std::vector<uint8>* code) {
+NodeFacts PageReader::read(Id id, std::vector<uint8>* code, std::vector<uint8>* nav_code) {
   const ItemPointerData tid = tid_from_key(id);
   NodeFacts facts{};
   if (code != nullptr) code->resize(kMaxTupleSize);
   uint8* dst = code != nullptr ? code->data() : nullptr;
+  const size_t nav_bytes = shape_.layout.nav_code_bytes();
+  if (nav_code != nullptr) nav_code->assign(nav_bytes, 0);
+  uint8* nav_dst = nav_code != nullptr ? nav_code->data() : nullptr;
   call_postgres([&] {
     Buffer buffer = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
@@ -84,6 +138,7 @@ NodeFacts PageReader::read(Id id, std::vector<uint8>* code) {
       const NodeHeader* h = view.header();
       facts = NodeFacts{true, h->level, h->flags, h->code_length, h->heap_tid, h->chain};
       if (dst != nullptr && !(h->flags & kNodeCodeInChain)) memcpy(dst, view.code(), h->code_length);
+      if (nav_dst != nullptr) memcpy(nav_dst, view.nav_code(), nav_bytes);
     }
     UnlockReleaseBuffer(buffer);
   });

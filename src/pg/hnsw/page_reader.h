@@ -1,13 +1,17 @@
-// The search "reader" (piramid/hnsw/search.h) over index pages: the core's search algorithms call it to
-// mark nodes visited, compute distances from their codes and copy their neighbour lists. Each access pins
-// and share-locks one page inside call_postgres(), so a Postgres error while reading becomes a C++
+// The search "reader" (piramid/hnsw/search.h) over index pages: the core's beam search calls it to mark
+// nodes visited and to expand a node, which reads the node's page once: its precise distance from its
+// code, and approximate distances to its neighbours from the navigation codes stored in its list (or,
+// in indexes without navigation codes, precise distances read from each neighbour's page). Each access
+// pins and share-locks one page inside call_postgres(), so a Postgres error while reading becomes a C++
 // exception that unwinds the core's frames (DESIGN.md section 3.2).
 #pragma once
 
 #include "pg/hnsw/index_shape.h"
 #include "pg/hnsw/pages.h"
+#include "piramid/hnsw/search.h"
 #include "piramid/visited.h"
 
+#include <unordered_map>
 #include <vector>
 
 namespace piramid::pg::hnsw {
@@ -22,22 +26,41 @@ struct NodeFacts {
   ItemPointerData chain;
 };
 
+// What a scan keeps of each node it expanded, so re-ranking need not read the page again.
+struct ExpandedNode {
+  NodeFacts facts;
+  size_t code_at;  // offset of the copied code in the reader's arena; SIZE_MAX when not copied
+};
+
 class PageReader {
  public:
   using Id = uint64;  // tid_key() of a node tuple
 
   PageReader(Relation index, const IndexShape& shape) : index_(index), shape_(shape) {}
 
-  void set_query(const piramid::hnsw::QueryDistance* query) { query_ = query; }
+  // The query's distances; `table` (navigation codes' distances) is required when the index has them.
+  void set_query(const piramid::hnsw::QueryDistance* query, const piramid::hnsw::NavTable* table) {
+    query_ = query;
+    table_ = table;
+  }
 
   bool visit(Id id) { return visited_.insert(id); }
   // Distance key from the query to the node's code; +infinity for an address without a node.
   float distance(Id id);
-  void neighbors(Id id, int level, std::vector<Id>& out);
-  void prefetch(const Id*, size_t) {}
+  bool expand(Id id, int level, float* precise, std::vector<piramid::hnsw::Candidate<Id>>& fresh);
+  size_t pages_read() const { return pages_read_; }
 
-  // The node's header; copies its code into *code when code is not null.
-  NodeFacts read(Id id, std::vector<uint8>* code);
+  // Scans: keep the facts and fixed-size inline codes of expanded nodes (see expanded()).
+  void keep_expanded() { keep_ = true; }
+  const ExpandedNode* expanded(Id id) const {
+    auto it = kept_.find(id);
+    return it == kept_.end() ? nullptr : &it->second;
+  }
+  const uint8* kept_code(const ExpandedNode& e) const { return arena_.data() + e.code_at; }
+  size_t kept_bytes() const { return arena_.capacity() + kept_.size() * (sizeof(ExpandedNode) + 2 * sizeof(Id)); }
+
+  // The node's header; copies its code into *code and its navigation code into *nav_code when not null.
+  NodeFacts read(Id id, std::vector<uint8>* code, std::vector<uint8>* nav_code = nullptr);
   // The full-precision vector stored for re-ranking (vector: float32, halfvec: binary16 bytes).
   void read_chain_bytes(const NodeFacts& facts, size_t offset, size_t length, std::vector<uint8>* out);
 
@@ -50,8 +73,15 @@ class PageReader {
   Relation index_;
   const IndexShape& shape_;
   const piramid::hnsw::QueryDistance* query_ = nullptr;
+  const piramid::hnsw::NavTable* table_ = nullptr;
   VisitedSet visited_;
   std::vector<uint8> scratch_;
+  std::vector<ItemPointerData> links_;
+  std::vector<float> approx_;
+  size_t pages_read_ = 0;
+  bool keep_ = false;
+  std::unordered_map<Id, ExpandedNode> kept_;
+  std::vector<uint8> arena_;
 };
 
 }  // namespace piramid::pg::hnsw

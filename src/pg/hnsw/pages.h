@@ -1,7 +1,8 @@
 // Page layout of an hnsw index (see README.md in this folder for the whole story).
 //
 //   block 0        meta page: parameters, entry point, quantizer location, insertion hints
-//   node pages     node tuples: header, the node's code, then its neighbour lists
+//   node pages     node tuples: header, the node's code, its navigation code, then its neighbour lists,
+//                  each with the navigation codes of the neighbours it names
 //   chunk pages    chains of chunks holding byte strings too large or too rarely needed to sit in a
 //                  node tuple: full-precision vectors for re-ranking, out-of-line codes, the quantizer
 //
@@ -16,12 +17,14 @@ extern "C" {
 #include "storage/itemptr.h"
 }
 
+#include "piramid/hnsw/nav.h"
+
 #include <cstdint>
 
 namespace piramid::pg::hnsw {
 
 constexpr uint32 kMagic = 0x50484e57;  // "PHNW"
-constexpr uint32 kVersion = 1;
+constexpr uint32 kVersion = 2;  // 2: navigation codes in node tuples and lists
 constexpr BlockNumber kMetaBlock = 0;
 constexpr uint16 kPageId = 0xFF91;
 
@@ -64,11 +67,16 @@ struct MetaPage {
   uint64 build_id;           // random, set by each build: identifies the codes' shape for caches
   uint64 deleted_pending;    // nodes marked deleted and not yet freed: a later vacuum has work even
                              // when no row died since (see README.md, "Vacuum")
+  uint16 nav_subspaces;      // subspaces of the navigation codes; 0: the index has none
+  uint16 unused4;
+  ItemPointerData nav_codebooks;  // chunk chain of nav_subspaces x 16 x dsub floats
 };
 
-// Node tuple header; the tuple continues with the inline code (code_length bytes, padded to 4), then the
-// link lists of levels 0..level: level 0 holds up to 2m links, the others up to m; each list is a uint16
-// count followed by `capacity` ItemPointers to node tuples.
+// Node tuple header; the tuple continues with the inline code (code_length bytes, padded to 4), the
+// node's own navigation code (nav_subspaces / 2 bytes, padded to 4; absent without navigation codes),
+// then the link lists of levels 0..level: level 0 holds up to 2m links, the others up to m; each list is
+// a uint16 count and `capacity` ItemPointers to node tuples (padded to 4), then the navigation codes of
+// the linked nodes in blocks of 32 (piramid/hnsw/nav.h), entry i of the block matching link i.
 struct NodeHeader {
   uint8 level;
   uint8 flags;
@@ -108,15 +116,26 @@ inline MetaPage* meta_of(Page page) { return reinterpret_cast<MetaPage*>(PageGet
 constexpr Size kMaxTupleSize =
     BLCKSZ - MAXALIGN(SizeOfPageHeaderData + sizeof(ItemIdData)) - MAXALIGN(sizeof(PageOpaque));
 
-// Byte positions inside a node tuple, given its level, m and inline code length.
+// Byte positions inside a node tuple, given its level, m, the navigation subspaces and the inline code
+// length.
 struct NodeLayout {
   int m;
+  int nav_subspaces = 0;
   static constexpr size_t kListHeader = sizeof(uint16);
 
-  static size_t code_bytes(size_t inline_code) { return (inline_code + 3) & ~size_t(3); }
+  static size_t round4(size_t n) { return (n + 3) & ~size_t(3); }
+  static size_t code_bytes(size_t inline_code) { return round4(inline_code); }
+  size_t nav_code_bytes() const { return piramid::hnsw::nav_code_bytes(static_cast<size_t>(nav_subspaces)); }
   size_t capacity(int level) const { return level == 0 ? 2 * static_cast<size_t>(m) : static_cast<size_t>(m); }
-  size_t list_bytes(int level) const { return kListHeader + capacity(level) * sizeof(ItemPointerData); }
-  size_t links_offset(size_t inline_code) const { return sizeof(NodeHeader) + code_bytes(inline_code); }
+  size_t tid_bytes(int level) const { return round4(kListHeader + capacity(level) * sizeof(ItemPointerData)); }
+  size_t nav_bytes(int level) const {
+    return nav_subspaces == 0 ? 0
+                              : piramid::hnsw::nav_blocks(capacity(level)) *
+                                    piramid::hnsw::nav_block_bytes(static_cast<size_t>(nav_subspaces));
+  }
+  size_t list_bytes(int level) const { return tid_bytes(level) + nav_bytes(level); }
+  size_t nav_code_offset(size_t inline_code) const { return sizeof(NodeHeader) + code_bytes(inline_code); }
+  size_t links_offset(size_t inline_code) const { return nav_code_offset(inline_code) + round4(nav_code_bytes()); }
   size_t list_offset(size_t inline_code, int level) const {
     return links_offset(inline_code) + (level == 0 ? 0 : list_bytes(0) + (level - 1) * list_bytes(1));
   }
@@ -133,12 +152,18 @@ struct NodeView {
     return (header()->flags & kNodeCodeInChain) ? 0 : header()->code_length;
   }
   uint8* code() const { return reinterpret_cast<uint8*>(base + sizeof(NodeHeader)); }
+  // The node's own navigation code (layout.nav_code_bytes() bytes).
+  uint8* nav_code() const { return reinterpret_cast<uint8*>(base + layout.nav_code_offset(inline_code_length())); }
   uint16* count(int level) const {
     return reinterpret_cast<uint16*>(base + layout.list_offset(inline_code_length(), level));
   }
   ItemPointerData* links(int level) const {
     return reinterpret_cast<ItemPointerData*>(base + layout.list_offset(inline_code_length(), level) +
                                               NodeLayout::kListHeader);
+  }
+  // The blocks of navigation codes of the level's links.
+  uint8* nav_blocks(int level) const {
+    return reinterpret_cast<uint8*>(base + layout.list_offset(inline_code_length(), level) + layout.tid_bytes(level));
   }
 };
 

@@ -1,6 +1,7 @@
-// An hnsw scan searches the graph with the query's code distances (ef_search candidates, or more in an
-// iterative scan), re-ranks the candidates with exact distances (from the node's exact code or its
-// stored full-precision vector), and returns heap TIDs in exact distance order.
+// An hnsw scan runs a beam search over the graph (navigation codes estimate distances to neighbours, a
+// node's own code gives its precise distance when it is expanded; ef_search expanded nodes, or more in an
+// iterative scan), re-ranks the candidates with exact distances (from the node's exact code or its stored
+// full-precision vector), and returns heap TIDs in exact distance order.
 #include "pg/hnsw/scan.h"
 
 #include "pg/am/opclass.h"
@@ -47,7 +48,8 @@ struct ScanState {
   std::shared_ptr<const IndexShape> shape;
   std::unique_ptr<PageReader> reader;
   std::unique_ptr<piramid::hnsw::QueryDistance> query;
-  std::unique_ptr<piramid::hnsw::LayerSearch<PageReader>> search;
+  piramid::hnsw::NavTable nav_table;
+  std::unique_ptr<piramid::hnsw::BeamSearch<PageReader>> search;
   std::vector<float> query_dense;  // the query as floats (normalized for cosine), for re-ranking
   size_t ef = 0;
   std::vector<Result> batch;
@@ -81,7 +83,17 @@ float float_key(Metric metric, const float* q, const float* v, size_t n) {
 bool exact_result(ScanState* s, Id id, float code_key, Result* out) {
   const IndexShape& shape = *s->shape;
   const bool sq8 = shape.code_kind == CodeKind::kSq8;
-  const NodeFacts facts = s->reader->read(id, sq8 ? &s->code : nullptr);
+  // The search kept what it read when it expanded the node; read the page again only if it did not.
+  const ExpandedNode* kept = s->reader->expanded(id);
+  const uint8* code = nullptr;
+  NodeFacts facts;
+  if (kept != nullptr && (!sq8 || kept->code_at != SIZE_MAX)) {
+    facts = kept->facts;
+    if (sq8) code = s->reader->kept_code(*kept);
+  } else {
+    facts = s->reader->read(id, sq8 ? &s->code : nullptr);
+    code = s->code.data();
+  }
   if (!facts.valid || (facts.flags & kNodeDeleted)) return false;
   out->heap_tid = facts.heap_tid;
   out->key = code_key;
@@ -89,7 +101,7 @@ bool exact_result(ScanState* s, Id id, float code_key, Result* out) {
   const size_t dims = static_cast<size_t>(shape.dims);
   s->vector.resize(dims);
   if (facts.flags & kNodeExactCode) {
-    shape.space->decode(s->code.data(), s->vector.data());
+    shape.space->decode(code, s->vector.data());
   } else {
     const size_t offset = (facts.flags & kNodeCodeInChain) ? facts.code_length : 0;
     s->reader->read_chain_bytes(facts, offset, full_vector_bytes(shape.value_type, shape.dims), &s->full);
@@ -151,14 +163,24 @@ void start(ScanState* s, Relation index, const OpclassInfo& info, const PlainVal
     s->exhausted = true;
     return;
   }
+  if (shape.nav != nullptr) s->nav_table = shape.nav->table(s->query_dense.data(), shape.metric);
   s->reader = std::make_unique<PageReader>(index, shape);
-  s->reader->set_query(s->query.get());
+  s->reader->set_query(s->query.get(), &s->nav_table);
+  s->reader->keep_expanded();
   const Id entry = tid_key(meta.entry);
-  Candidate<Id> current{s->reader->distance(entry), entry};
-  for (int l = meta.entry_level; l > 0; --l) current = piramid::hnsw::greedy_step_layer(*s->reader, current, l);
+  Candidate<Id> current{0, entry};
+  for (int l = meta.entry_level; l > 0; --l) {
+    s->reader->reset_visited(256);
+    s->reader->visit(current.id);
+    piramid::hnsw::BeamSearch<PageReader> greedy(*s->reader, l);
+    greedy.seed(current);
+    greedy.run(1, SIZE_MAX);
+    const std::vector<Candidate<Id>> best = greedy.take(1);
+    if (!best.empty()) current = best[0];
+  }
   s->reader->reset_visited(static_cast<size_t>(g_settings.ef_search) * 64);
   s->reader->visit(current.id);
-  s->search = std::make_unique<piramid::hnsw::LayerSearch<PageReader>>(*s->reader, 0);
+  s->search = std::make_unique<piramid::hnsw::BeamSearch<PageReader>>(*s->reader, 0);
   s->search->seed(current);
   s->ef = static_cast<size_t>(g_settings.ef_search);
   s->search->run(s->ef, SIZE_MAX);
@@ -170,8 +192,10 @@ bool continue_search(ScanState* s) {
   if (g_settings.iterative_scan == kIterativeOff || s->search == nullptr) return false;
   const size_t max_visited = static_cast<size_t>(g_settings.max_scan_tuples);
   const double memory_limit = g_settings.scan_mem_multiplier * work_mem * 1024.0;
-  while (s->search->visited_count() < max_visited) {
-    if (static_cast<double>(s->search->memory_bytes() + s->reader->visited().memory_bytes()) > memory_limit) return false;
+  while (s->reader->visited().size() < max_visited) {
+    if (static_cast<double>(s->search->memory_bytes() + s->reader->visited().memory_bytes() + s->reader->kept_bytes()) >
+        memory_limit)
+      return false;
     s->ef += static_cast<size_t>(g_settings.ef_search);
     const bool complete = s->search->run(s->ef, max_visited);
     next_batch(s, static_cast<size_t>(g_settings.ef_search));

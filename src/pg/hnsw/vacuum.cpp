@@ -93,21 +93,22 @@ void mark_page(Relation index, Relation heap, BlockNumber block, BufferAccessStr
 
 // Pass 2 for one list: drop deleted links and refill from the deleted nodes' own neighbours.
 void repair_list(Relation index, const IndexShape& shape, PageReader& reader, VacuumState* s, ItemPointerData at, int level) {
-  std::vector<ItemPointerData> current, next, theirs;
-  std::unordered_map<Id, std::vector<uint8>> codes;
+  LinkList current, next, theirs;
+  std::unordered_map<Id, std::vector<uint8>> codes, navs;
   auto code_of = [&](Id id) -> const std::vector<uint8>& {
     auto it = codes.find(id);
     if (it != codes.end()) return it->second;
     std::vector<uint8>& slot = codes[id];
-    reader.read(id, &slot);
+    reader.read(id, &slot, &navs[id]);
     return slot;
   };
   const Id self = tid_key(at);
+  const size_t nav_bytes = shape.layout.nav_code_bytes();
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (!read_links(index, shape, at, level, &current)) return;
     std::vector<Id> pool;
     bool touched = false;
-    for (const ItemPointerData& t : current) {
+    for (const ItemPointerData& t : current.tids) {
       const Id id = tid_key(t);
       if (!s->deleted.contains(id)) {
         pool.push_back(id);
@@ -115,7 +116,7 @@ void repair_list(Relation index, const IndexShape& shape, PageReader& reader, Va
       }
       touched = true;
       if (read_links(index, shape, t, level, &theirs)) {
-        for (const ItemPointerData& u : theirs) {
+        for (const ItemPointerData& u : theirs.tids) {
           const Id uid = tid_key(u);
           if (uid != self && !s->deleted.contains(uid)) pool.push_back(uid);
         }
@@ -135,8 +136,11 @@ void repair_list(Relation index, const IndexShape& shape, PageReader& reader, Va
         candidates, shape.layout.capacity(level),
         [&](Id a, Id b) { return shape.space->between(code_of(a).data(), code_of(b).data()); }, true);
     next.clear();
-    for (const auto& k : kept) next.push_back(tid_from_key(k.id));
-    if (write_links(index, shape, at, level, current, next)) return;
+    for (const auto& k : kept) {
+      code_of(k.id);
+      next.add(tid_from_key(k.id), navs[k.id].data(), nav_bytes);
+    }
+    if (write_links(index, shape, at, level, current.tids, next)) return;
   }
 }
 

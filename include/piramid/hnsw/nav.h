@@ -1,0 +1,73 @@
+// Navigation codes: a 4-bit product quantization of dense vectors, small enough to store next to every
+// neighbour link. A search that reads one node then estimates its distance to all of that node's
+// neighbours from the node's own page (one "fast scan" over a packed block of codes), and only reads the
+// pages of the neighbours it decides to expand. Codes are navigation hints only: results are ordered by
+// the precise distances of expanded nodes, then re-ranked exactly.
+//
+// Layout: dims are cut into m subspaces of dsub consecutive dimensions (zero-padded at the end), m even;
+// each subspace has 16 centroids. A code is m nibbles packed two per byte (pq_codes.h layout, 4 bits).
+// Neighbour codes are stored in blocks of 32 (NavBlock): row s holds 16 bytes, byte t packing the
+// sub-code s of entry t (low nibble) and of entry t + 16 (high nibble), which is what pq4_scan32 reads.
+#pragma once
+
+#include "piramid/compute/context.h"
+#include "piramid/metric.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace piramid::hnsw {
+
+constexpr size_t kNavBlockEntries = 32;
+
+// The number of subspaces for `dims` dimensions when a node's level-0 and level-1 lists (capacities
+// 2 * links and links) together may spend at most `budget_bytes` on navigation blocks.
+size_t nav_subspaces(size_t dims, int links, size_t budget_bytes);
+
+// Bytes of a block of 32 codes with m subspaces, and of one code.
+inline size_t nav_block_bytes(size_t m) { return m * 16; }
+inline size_t nav_code_bytes(size_t m) { return m / 2; }
+inline size_t nav_blocks(size_t entries) { return (entries + kNavBlockEntries - 1) / kNavBlockEntries; }
+
+// Copies a code into / out of slot `slot` (0..31) of a block.
+void nav_block_put(uint8_t* block, size_t m, size_t slot, const uint8_t* code);
+void nav_block_get(const uint8_t* block, size_t m, size_t slot, uint8_t* code);
+
+// A query's distances to navigation codes: approx = bias + scale * (sum of m uint8 table entries).
+struct NavTable {
+  std::vector<uint8_t> lut;  // m x 16
+  float bias = 0;
+  float scale = 0;
+  float approx(uint32_t sum) const { return bias + scale * static_cast<float>(sum); }
+};
+
+class NavQuantizer {
+ public:
+  NavQuantizer() = default;
+  // From stored codebooks (m x 16 x dsub floats).
+  NavQuantizer(size_t dims, size_t m, std::vector<float> codebooks);
+
+  // Trains on n vectors (rows of dims floats; unit length for cosine). Needs n >= 16.
+  static NavQuantizer train(const float* x, size_t n, size_t dims, size_t m, uint64_t seed,
+                            const ComputeContext& ctx = ComputeContext());
+
+  size_t dims() const { return dims_; }
+  size_t subspaces() const { return m_; }
+  size_t dsub() const { return dsub_; }
+  size_t code_bytes() const { return nav_code_bytes(m_); }
+  const std::vector<float>& codebooks() const { return codebooks_; }
+
+  void encode(const float* v, uint8_t* code) const;
+  // Distance keys as the index orders them: squared L2 for L2 (and L1, as an estimate), negative inner
+  // product for inner product and cosine (query and vectors unit length).
+  NavTable table(const float* query, Metric metric) const;
+  // Approximate keys of the 32 entries of a block (entries past the list's count are garbage).
+  void scan_block(const NavTable& t, const uint8_t* block, float* out) const;
+
+ private:
+  size_t dims_ = 0, m_ = 0, dsub_ = 0;
+  std::vector<float> codebooks_;
+};
+
+}  // namespace piramid::hnsw

@@ -1,0 +1,104 @@
+#include "piramid/hnsw/nav.h"
+
+#include "piramid/compute/pq.h"
+#include "piramid/distance.h"
+#include "piramid/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace piramid::hnsw {
+namespace {
+
+PqShape shape_of(size_t m, size_t dsub) { return PqShape{m * dsub, m, 4}; }
+
+}  // namespace
+
+size_t nav_subspaces(size_t dims, int links, size_t budget_bytes) {
+  const size_t blocks = nav_blocks(2 * static_cast<size_t>(links)) + nav_blocks(static_cast<size_t>(links));
+  size_t m = std::min<size_t>((dims + 7) / 8, 128);               // about 8 dimensions per subspace
+  m = std::min(m, budget_bytes / (blocks * 16));                   // the lists' blocks fit the budget
+  m = std::max<size_t>(2, m & ~size_t(1));                         // even, at least 2
+  return m;
+}
+
+void nav_block_put(uint8_t* block, size_t m, size_t slot, const uint8_t* code) {
+  const bool high = slot >= 16;
+  const size_t t = slot & 15;
+  for (size_t s = 0; s < m; ++s) {
+    const uint8_t sub = (code[s >> 1] >> ((s & 1) * 4)) & 0x0f;
+    uint8_t& b = block[s * 16 + t];
+    b = high ? static_cast<uint8_t>((b & 0x0f) | (sub << 4)) : static_cast<uint8_t>((b & 0xf0) | sub);
+  }
+}
+
+void nav_block_get(const uint8_t* block, size_t m, size_t slot, uint8_t* code) {
+  const bool high = slot >= 16;
+  const size_t t = slot & 15;
+  std::memset(code, 0, nav_code_bytes(m));
+  for (size_t s = 0; s < m; ++s) {
+    const uint8_t b = block[s * 16 + t];
+    const uint8_t sub = high ? (b >> 4) : (b & 0x0f);
+    code[s >> 1] = static_cast<uint8_t>(code[s >> 1] | (sub << ((s & 1) * 4)));
+  }
+}
+
+NavQuantizer::NavQuantizer(size_t dims, size_t m, std::vector<float> codebooks)
+    : dims_(dims), m_(m), dsub_((dims + m - 1) / m), codebooks_(std::move(codebooks)) {
+  if (m_ == 0 || (m_ & 1) || codebooks_.size() != m_ * 16 * dsub_)
+    throw Error(ErrorKind::kIndexCorrupted, "navigation codebooks do not match their shape", {}, "REINDEX the index.");
+}
+
+NavQuantizer NavQuantizer::train(const float* x, size_t n, size_t dims, size_t m, uint64_t seed,
+                                 const ComputeContext& ctx) {
+  const size_t dsub = (dims + m - 1) / m;
+  const size_t padded = m * dsub;
+  std::vector<float> rows(n * padded, 0.0f);
+  for (size_t i = 0; i < n; ++i) std::memcpy(&rows[i * padded], x + i * dims, dims * sizeof(float));
+  std::vector<float> codebooks(m * 16 * dsub);
+  PqTrainOptions options;
+  options.iterations = 12;
+  options.seed = seed;
+  pq_train(shape_of(m, dsub), rows.data(), n, options, codebooks.data(), ctx);
+  return NavQuantizer(dims, m, std::move(codebooks));
+}
+
+void NavQuantizer::encode(const float* v, uint8_t* code) const {
+  std::vector<float> padded(m_ * dsub_, 0.0f);
+  std::memcpy(padded.data(), v, dims_ * sizeof(float));
+  std::memset(code, 0, code_bytes());
+  pq_encode(shape_of(m_, dsub_), codebooks_.data(), padded.data(), 1, code);
+}
+
+NavTable NavQuantizer::table(const float* query, Metric metric) const {
+  std::vector<float> padded(m_ * dsub_, 0.0f);
+  std::memcpy(padded.data(), query, dims_ * sizeof(float));
+  std::vector<float> t(m_ * 16);
+  const Metric table_metric = (metric == Metric::kL2 || metric == Metric::kL1) ? Metric::kL2 : Metric::kInnerProduct;
+  pq_lookup_table(shape_of(m_, dsub_), codebooks_.data(), padded.data(), table_metric, t.data());
+  NavTable out;
+  out.lut.resize(m_ * 16);
+  float range = 0;
+  for (size_t s = 0; s < m_; ++s) {
+    const float lo = *std::min_element(&t[s * 16], &t[s * 16] + 16);
+    out.bias += lo;
+    for (size_t j = 0; j < 16; ++j) {
+      t[s * 16 + j] -= lo;
+      range = std::max(range, t[s * 16 + j]);
+    }
+  }
+  out.scale = range > 0 ? range / 255.0f : 1.0f;
+  for (size_t i = 0; i < t.size(); ++i)
+    out.lut[i] = static_cast<uint8_t>(std::min(255.0f, std::nearbyint(t[i] / out.scale)));
+  return out;
+}
+
+void NavQuantizer::scan_block(const NavTable& t, const uint8_t* block, float* out) const {
+  uint16_t sums[kNavBlockEntries];
+  kernels().pq4_scan32(t.lut.data(), block, m_, sums);
+  for (size_t j = 0; j < kNavBlockEntries; ++j) out[j] = t.approx(sums[j]);
+}
+
+}  // namespace piramid::hnsw

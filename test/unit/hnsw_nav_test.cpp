@@ -1,0 +1,190 @@
+// Navigation codes (nav.h) and the beam search over them (search.h): block packing round-trips, block
+// scans equal the table's own sums, estimates track true distances, and BeamSearch over a graph whose
+// lists carry navigation codes finds the true neighbours, resumably.
+#include "piramid/distance.h"
+#include "piramid/hnsw/graph.h"
+#include "piramid/hnsw/nav.h"
+#include "piramid/hnsw/search.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <set>
+
+namespace piramid::hnsw {
+namespace {
+
+std::vector<float> random_clusters(size_t n, size_t dims, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.2f);
+  std::uniform_real_distribution<float> centre(-1.0f, 1.0f);
+  std::vector<float> centres(16 * dims), data(n * dims);
+  for (auto& c : centres) c = centre(rng);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t c = rng() % 16;
+    for (size_t d = 0; d < dims; ++d) data[i * dims + d] = centres[c * dims + d] + noise(rng);
+  }
+  return data;
+}
+
+TEST(NavCodes, SubspacesAreEvenAndFitTheBudget) {
+  EXPECT_EQ(nav_subspaces(784, 16, 4096), 98u);
+  EXPECT_EQ(nav_subspaces(3, 16, 4096), 2u);
+  EXPECT_EQ(nav_subspaces(16000, 16, 4096), 128u);
+  const size_t m100 = nav_subspaces(784, 100, 4096);
+  EXPECT_EQ(m100 % 2, 0u);
+  EXPECT_LE((nav_blocks(200) + nav_blocks(100)) * nav_block_bytes(m100), 4096u);
+}
+
+TEST(NavCodes, BlockSlotsRoundTrip) {
+  const size_t m = 10;
+  std::vector<uint8_t> block(nav_block_bytes(m), 0);
+  std::vector<std::vector<uint8_t>> codes(kNavBlockEntries, std::vector<uint8_t>(nav_code_bytes(m)));
+  std::mt19937 rng(3);
+  for (size_t j = 0; j < kNavBlockEntries; ++j) {
+    for (auto& b : codes[j]) b = static_cast<uint8_t>(rng());
+    nav_block_put(block.data(), m, j, codes[j].data());
+  }
+  std::vector<uint8_t> out(nav_code_bytes(m));
+  for (size_t j = 0; j < kNavBlockEntries; ++j) {
+    nav_block_get(block.data(), m, j, out.data());
+    EXPECT_EQ(out, codes[j]) << "slot " << j;
+  }
+}
+
+TEST(NavCodes, EstimatesTrackTrueDistances) {
+  const size_t n = 2000, dims = 40;
+  const std::vector<float> data = random_clusters(n, dims, 4);
+  const size_t m = nav_subspaces(dims, 16, 4096);
+  const NavQuantizer nav = NavQuantizer::train(data.data(), n, dims, m, 9);
+  EXPECT_EQ(nav.subspaces(), m);
+  const DistanceKernels& k = kernels();
+  for (Metric metric : {Metric::kL2, Metric::kInnerProduct}) {
+    const float* query = &data[7 * dims];
+    const NavTable table = nav.table(query, metric);
+    std::vector<uint8_t> block(nav_block_bytes(m), 0), code(nav.code_bytes());
+    double error = 0, scale = 0;
+    for (size_t j = 0; j < kNavBlockEntries; ++j) {
+      nav.encode(&data[(100 + j) * dims], code.data());
+      nav_block_put(block.data(), m, j, code.data());
+    }
+    float approx[kNavBlockEntries];
+    nav.scan_block(table, block.data(), approx);
+    for (size_t j = 0; j < kNavBlockEntries; ++j) {
+      const float* v = &data[(100 + j) * dims];
+      const float truth = metric == Metric::kL2 ? k.l2sq_f32(query, v, dims) : -k.dot_f32(query, v, dims);
+      error += std::fabs(approx[j] - truth);
+      scale += std::fabs(truth);
+    }
+    EXPECT_LT(error / scale, 0.25) << metric_name(metric);  // estimates, not exact values
+  }
+}
+
+// A reader over an in-memory graph whose lists carry navigation codes, like index pages.
+struct NavGraphReader {
+  using Id = uint32_t;
+  const Graph& graph;
+  const std::vector<float>& data;
+  size_t dims;
+  const NavQuantizer& nav;
+  const std::vector<uint8_t>& codes;  // per node
+  const float* query = nullptr;
+  NavTable table;
+  std::vector<char> seen;
+  size_t expanded = 0;
+
+  bool visit(Id id) {
+    if (seen[id]) return false;
+    seen[id] = 1;
+    return true;
+  }
+  bool expand(Id id, int level, float* precise, std::vector<Candidate<Id>>& fresh) {
+    ++expanded;
+    *precise = kernels().l2sq_f32(query, &data[id * dims], dims);
+    size_t count = 0;
+    const uint32_t* links = graph.link_data(id, level, &count);
+    std::vector<uint8_t> block(nav_block_bytes(nav.subspaces()), 0);
+    float approx[kNavBlockEntries];
+    for (size_t base = 0; base < count; base += kNavBlockEntries) {
+      std::fill(block.begin(), block.end(), 0);
+      for (size_t j = base; j < count && j < base + kNavBlockEntries; ++j)
+        nav_block_put(block.data(), nav.subspaces(), j - base, &codes[links[j] * nav.code_bytes()]);
+      nav.scan_block(table, block.data(), approx);
+      for (size_t j = base; j < count && j < base + kNavBlockEntries; ++j)
+        if (visit(links[j])) fresh.push_back({approx[j - base], links[j]});
+    }
+    return true;
+  }
+};
+
+TEST(BeamSearch, FindsTrueNeighboursAndResumes) {
+  const size_t n = 4000, dims = 32, queries = 40, k = 10;
+  const std::vector<float> data = random_clusters(n, dims, 11);
+  std::unique_ptr<Space> space = make_float_space(Metric::kL2, dims);
+  CodeStore store(space->code_size());
+  for (size_t i = 0; i < n; ++i) space->encode(&data[i * dims], store.append(space->code_size()));
+  Graph graph(*space, store, GraphParams{16, 64}, 5);
+  graph.build(2, InterruptCheck(), nullptr);
+  const NavQuantizer nav = NavQuantizer::train(data.data(), n, dims, nav_subspaces(dims, 16, 4096), 2);
+  std::vector<uint8_t> codes(n * nav.code_bytes());
+  for (size_t i = 0; i < n; ++i) nav.encode(&data[i * dims], &codes[i * nav.code_bytes()]);
+
+  size_t hits = 0;
+  for (size_t q = 0; q < queries; ++q) {
+    const float* query = &data[(q * 97 + 13) % n * dims];
+    NavGraphReader reader{graph, data, dims, nav, codes, query, nav.table(query, Metric::kL2),
+                          std::vector<char>(n, 0), 0};
+    Candidate<uint32_t> current{0, graph.entry_point()};
+    for (int l = graph.max_level(); l > 0; --l) {
+      std::fill(reader.seen.begin(), reader.seen.end(), 0);
+      reader.visit(current.id);
+      BeamSearch<NavGraphReader> greedy(reader, l);
+      greedy.seed(current);
+      greedy.run(1, SIZE_MAX);
+      current = greedy.take(1).at(0);
+    }
+    std::fill(reader.seen.begin(), reader.seen.end(), 0);
+    reader.visit(current.id);
+    BeamSearch<NavGraphReader> search(reader, 0);
+    search.seed(current);
+    ASSERT_TRUE(search.run(64, SIZE_MAX));
+    const auto first = search.take(k);
+    ASSERT_EQ(first.size(), k);
+    for (size_t i = 1; i < first.size(); ++i) EXPECT_LE(first[i - 1].distance, first[i].distance);
+
+    std::vector<std::pair<float, uint32_t>> truth;
+    for (uint32_t i = 0; i < n; ++i) truth.push_back({kernels().l2sq_f32(query, &data[i * dims], dims), i});
+    std::partial_sort(truth.begin(), truth.begin() + k, truth.end());
+    std::set<uint32_t> top;
+    for (size_t i = 0; i < k; ++i) top.insert(truth[i].second);
+    for (const auto& c : first) {
+      hits += top.count(c.id);
+      EXPECT_FLOAT_EQ(c.distance, kernels().l2sq_f32(query, &data[c.id * dims], dims));  // precise distances
+    }
+
+    // Resuming with a larger ef returns further nodes, nearest first, none of them again (they may be
+    // nearer than nodes taken before: the glue's strict order drops those).
+    const size_t before = reader.expanded;
+    ASSERT_TRUE(search.run(1000, SIZE_MAX));
+    EXPECT_GT(reader.expanded, before);
+    const auto more = search.take(k);
+    ASSERT_FALSE(more.empty());
+    for (size_t i = 1; i < more.size(); ++i) EXPECT_LE(more[i - 1].distance, more[i].distance);
+    for (const auto& c : more) {
+      EXPECT_TRUE(std::none_of(first.begin(), first.end(), [&](const auto& f) { return f.id == c.id; }));
+    }
+    // A budget of expansions stops the search early and says so.
+    BeamSearch<NavGraphReader> bounded(reader, 0);
+    std::fill(reader.seen.begin(), reader.seen.end(), 0);
+    reader.visit(current.id);
+    bounded.seed(current);
+    EXPECT_FALSE(bounded.run(64, 5));
+    EXPECT_EQ(bounded.expanded_count(), 5u);
+  }
+  EXPECT_GE(static_cast<double>(hits) / (queries * k), 0.9);  // 4-subspace codes on 32 dimensions: coarse
+}
+
+}  // namespace
+}  // namespace piramid::hnsw
