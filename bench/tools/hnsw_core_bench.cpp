@@ -57,6 +57,7 @@ struct NavMemReader {
     marks[id] = epoch;
     return true;
   }
+  void prefetch(Id) const {}
   bool expand(Id id, int level, float* precise, std::vector<Candidate<Id>>& fresh) {
     ++expanded;
     *precise = (*query)(codes.code(id));

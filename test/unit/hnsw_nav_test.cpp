@@ -1,6 +1,7 @@
 // Navigation codes (nav.h) and the beam search over them (search.h): block packing round-trips, block
 // scans equal the table's own sums, estimates track true distances, and BeamSearch over a graph whose
 // lists carry navigation codes finds the true neighbours, resumably.
+#include "piramid/compute/pq.h"
 #include "piramid/distance.h"
 #include "piramid/hnsw/graph.h"
 #include "piramid/hnsw/nav.h"
@@ -82,6 +83,23 @@ TEST(NavCodes, EstimatesTrackTrueDistances) {
   }
 }
 
+TEST(NavCodes, EncodeMatchesBatchPqEncode) {
+  const size_t n = 500, dims = 37;  // not a multiple of the subspace width: the last one is zero-padded
+  const std::vector<float> data = random_clusters(n, dims, 6);
+  const size_t m = 6, dsub = (dims + m - 1) / m;
+  const NavQuantizer nav = NavQuantizer::train(data.data(), n, dims, m, 3);
+  std::vector<float> padded(n * m * dsub, 0.0f);
+  for (size_t i = 0; i < n; ++i) std::copy(&data[i * dims], &data[i * dims] + dims, &padded[i * m * dsub]);
+  std::vector<uint8_t> batch(n * nav.code_bytes(), 0), one(nav.code_bytes());
+  pq_encode(PqShape{m * dsub, m, 4}, nav.codebooks().data(), padded.data(), n, batch.data());
+  size_t same = 0;
+  for (size_t i = 0; i < n; ++i) {
+    nav.encode(&data[i * dims], one.data());
+    same += std::equal(one.begin(), one.end(), &batch[i * nav.code_bytes()]);
+  }
+  EXPECT_GE(same, n - 2);  // the two computations may break exact distance ties differently
+}
+
 // A reader over an in-memory graph whose lists carry navigation codes, like index pages.
 struct NavGraphReader {
   using Id = uint32_t;
@@ -95,6 +113,7 @@ struct NavGraphReader {
   std::vector<char> seen;
   size_t expanded = 0;
 
+  void prefetch(Id) const {}
   bool visit(Id id) {
     if (seen[id]) return false;
     seen[id] = 1;

@@ -132,6 +132,7 @@ namespace piramid::hnsw {
 //   bool expand(Id id, int level, float* precise, std::vector<Candidate<Id>>& fresh);
 //       reads node id: *precise gets its distance key; fresh gets its neighbours at `level` that were not
 //       visited yet (the reader marks them) with approximate keys. False when id holds no node.
+//   void prefetch(Id id);               hint: id is likely the next node expanded
 template <class Reader>
 class BeamSearch {
  public:
@@ -156,6 +157,7 @@ class BeamSearch {
       if (bound_.size() >= ef && current.distance > bound_.top()) break;
       if (expanded_ >= max_expanded) return false;
       frontier_.pop();
+      if (!frontier_.empty()) reader_.prefetch(frontier_.top().id);
       float precise = 0;
       fresh_.clear();
       if (!reader_.expand(current.id, level_, &precise, fresh_)) continue;

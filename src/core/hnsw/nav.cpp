@@ -66,10 +66,27 @@ NavQuantizer NavQuantizer::train(const float* x, size_t n, size_t dims, size_t m
 }
 
 void NavQuantizer::encode(const float* v, uint8_t* code) const {
-  std::vector<float> padded(m_ * dsub_, 0.0f);
-  std::memcpy(padded.data(), v, dims_ * sizeof(float));
+  // One row: the nearest of 16 centroids per subspace, directly (pq_encode is built for batches).
+  const DistanceKernels& k = kernels();
+  std::vector<float> tail;
   std::memset(code, 0, code_bytes());
-  pq_encode(shape_of(m_, dsub_), codebooks_.data(), padded.data(), 1, code);
+  for (size_t s = 0; s < m_; ++s) {
+    const size_t begin = s * dsub_;
+    const float* x = v + begin;
+    if (begin + dsub_ > dims_) {  // the zero-padded last subspaces
+      tail.assign(dsub_, 0.0f);
+      if (begin < dims_) std::memcpy(tail.data(), v + begin, (dims_ - begin) * sizeof(float));
+      x = tail.data();
+    }
+    const float* centroids = &codebooks_[s * 16 * dsub_];
+    uint8_t best = 0;
+    float best_distance = std::numeric_limits<float>::infinity();
+    for (uint8_t c = 0; c < 16; ++c) {
+      const float d = k.l2sq_f32(x, centroids + c * dsub_, dsub_);
+      if (d < best_distance) best_distance = d, best = c;
+    }
+    code[s >> 1] = static_cast<uint8_t>(code[s >> 1] | (best << ((s & 1) * 4)));
+  }
 }
 
 NavTable NavQuantizer::table(const float* query, Metric metric) const {

@@ -23,6 +23,33 @@ char* node_at(Page page, OffsetNumber offset) {
 
 }  // namespace
 
+PageReader::PageReader(Relation index, const IndexShape& shape) : index_(index), shape_(shape) {
+  BlockNumber blocks = 0;
+  call_postgres([&] { blocks = RelationGetNumberOfBlocks(index); });
+  if (shape_.recent_buffers.size() < blocks) shape_.recent_buffers.resize(blocks + blocks / 8 + 64, InvalidBuffer);
+}
+
+Buffer PageReader::pin(BlockNumber block) const {
+  std::vector<int>& recent = shape_.recent_buffers;
+  if (block < recent.size()) {
+    const Buffer hint = recent[block];
+    if (hint != InvalidBuffer && ReadRecentBuffer(index_->rd_node, MAIN_FORKNUM, block, hint)) return hint;
+  }
+  const Buffer buffer = ReadBuffer(index_, block);
+  if (block < recent.size()) recent[block] = buffer;
+  return buffer;
+}
+
+void PageReader::prefetch(Id id) const {
+  const BlockNumber block = static_cast<BlockNumber>(id >> 16);
+  const std::vector<int>& recent = shape_.recent_buffers;
+  if (block >= recent.size() || recent[block] == InvalidBuffer) return;
+  // Only a hint to the CPU: reading nothing, it is safe even if the buffer now holds another page.
+  const char* page = static_cast<const char*>(BufferGetBlock(recent[block]));
+  __builtin_prefetch(page);
+  __builtin_prefetch(page + SizeOfPageHeaderData + (static_cast<size_t>(id & 0xffff) - 1) * sizeof(ItemIdData));
+}
+
 float PageReader::distance(Id id) {
   const ItemPointerData tid = tid_from_key(id);
   float result = std::numeric_limits<float>::infinity();
@@ -30,7 +57,7 @@ float PageReader::distance(Id id) {
   NodeFacts facts{};
   ++pages_read_;
   call_postgres([&] {
-    Buffer buffer = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+    Buffer buffer = pin(ItemPointerGetBlockNumber(&tid));
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
     if (char* node = node_at(BufferGetPage(buffer), ItemPointerGetOffsetNumber(&tid))) {
       NodeView view{node, shape_.layout};
@@ -72,7 +99,7 @@ bool PageReader::expand(Id id, int level, float* precise, std::vector<piramid::h
   bool copied = false;
   ++pages_read_;
   call_postgres([&] {
-    Buffer buffer = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+    Buffer buffer = pin(ItemPointerGetBlockNumber(&tid));
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
     if (char* node = node_at(BufferGetPage(buffer), ItemPointerGetOffsetNumber(&tid))) {
       // pure computation on the page, no allocation
@@ -131,7 +158,7 @@ NodeFacts PageReader::read(Id id, std::vector<uint8>* code, std::vector<uint8>* 
   if (nav_code != nullptr) nav_code->assign(nav_bytes, 0);
   uint8* nav_dst = nav_code != nullptr ? nav_code->data() : nullptr;
   call_postgres([&] {
-    Buffer buffer = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+    Buffer buffer = pin(ItemPointerGetBlockNumber(&tid));
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
     if (char* node = node_at(BufferGetPage(buffer), ItemPointerGetOffsetNumber(&tid))) {
       NodeView view{node, shape_.layout};

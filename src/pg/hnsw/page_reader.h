@@ -36,7 +36,7 @@ class PageReader {
  public:
   using Id = uint64;  // tid_key() of a node tuple
 
-  PageReader(Relation index, const IndexShape& shape) : index_(index), shape_(shape) {}
+  PageReader(Relation index, const IndexShape& shape);
 
   // The query's distances; `table` (navigation codes' distances) is required when the index has them.
   void set_query(const piramid::hnsw::QueryDistance* query, const piramid::hnsw::NavTable* table) {
@@ -59,6 +59,9 @@ class PageReader {
   const uint8* kept_code(const ExpandedNode& e) const { return arena_.data() + e.code_at; }
   size_t kept_bytes() const { return arena_.capacity() + kept_.size() * (sizeof(ExpandedNode) + 2 * sizeof(Id)); }
 
+  // Hints that the node will be expanded soon (prefetches its page header when its buffer is known).
+  void prefetch(Id id) const;
+
   // The node's header; copies its code into *code and its navigation code into *nav_code when not null.
   NodeFacts read(Id id, std::vector<uint8>* code, std::vector<uint8>* nav_code = nullptr);
   // The full-precision vector stored for re-ranking (vector: float32, halfvec: binary16 bytes).
@@ -70,6 +73,9 @@ class PageReader {
   const IndexShape& shape() const { return shape_; }
 
  private:
+  // Pins the block (ReadRecentBuffer with the shape's hint, else ReadBuffer). Inside call_postgres only.
+  Buffer pin(BlockNumber block) const;
+
   Relation index_;
   const IndexShape& shape_;
   const piramid::hnsw::QueryDistance* query_ = nullptr;
