@@ -7,6 +7,12 @@
 //   float distance(Id id);                             distance key from the current query to id
 //   void neighbors(Id id, int level, std::vector<Id>& out);   copies id's neighbour list at level
 //   void prefetch(const Id* ids, size_t n);            hint that these nodes' codes are needed next
+//   bool same_value(Id id);                            id holds exactly the value being inserted
+//
+// Inserting a value that many nodes already hold exactly (re-ingested rows, placeholder embeddings,
+// binary codes) must not link it only to those copies: every copy would then link only to copies and the
+// group would become an island no search leaves or enters. With `collapse_duplicates`, one copy stands
+// for all: the others are still traversed but do not take places among the ef results.
 #pragma once
 
 #include <algorithm>
@@ -37,7 +43,7 @@ struct FartherFirst {
 template <class Reader>
 std::vector<Candidate<typename Reader::Id>> search_layer(Reader& reader,
                                                         const std::vector<Candidate<typename Reader::Id>>& entries,
-                                                        size_t ef, int level) {
+                                                        size_t ef, int level, bool collapse_duplicates = false) {
   using Id = typename Reader::Id;
   std::priority_queue<Candidate<Id>, std::vector<Candidate<Id>>, NearerFirst<Id>> frontier(NearerFirst<Id>(),
                                                                                           entries);
@@ -45,6 +51,10 @@ std::vector<Candidate<typename Reader::Id>> search_layer(Reader& reader,
                                                                                         entries);
   while (found.size() > ef) found.pop();
   std::vector<Id> links, fresh;
+  bool duplicate_found = false;
+  if (collapse_duplicates) {
+    for (const auto& e : entries) duplicate_found = duplicate_found || reader.same_value(e.id);
+  }
   while (!frontier.empty()) {
     const Candidate<Id> current = frontier.top();
     if (found.size() >= ef && current.distance > found.top().distance) break;
@@ -57,6 +67,13 @@ std::vector<Candidate<typename Reader::Id>> search_layer(Reader& reader,
     reader.prefetch(fresh.data(), fresh.size());
     for (const Id& n : fresh) {
       const float d = reader.distance(n);
+      if (collapse_duplicates && reader.same_value(n)) {
+        if (duplicate_found) {
+          frontier.push(Candidate<Id>{d, n});  // traversed, not a result
+          continue;
+        }
+        duplicate_found = true;
+      }
       if (found.size() < ef || d < found.top().distance) {
         frontier.push(Candidate<Id>{d, n});
         found.push(Candidate<Id>{d, n});
@@ -120,7 +137,8 @@ std::vector<Candidate<Id>> select_neighbors(const std::vector<Candidate<Id>>& so
 namespace piramid::hnsw {
 
 // Beam search for graphs whose neighbour lists carry approximate (navigation) distances, as index pages
-// do (the in-memory build uses search_layer above, where every distance is precise): reading one node yields its precise distance and approximate distances to all its neighbours, so
+// do (the in-memory build uses search_layer above, where every distance is precise): reading one node
+// yields its precise distance and approximate distances to all its neighbours, so
 // only the nodes worth expanding are read. The ef nodes nearest by precise distance among the expanded
 // ones are the result; a candidate is expanded while its approximate distance beats the ef-th best
 // precise one. Resumable: run() again with a larger ef continues where the last run stopped (iterative
@@ -133,13 +151,16 @@ namespace piramid::hnsw {
 //       reads node id: *precise gets its distance key; fresh gets its neighbours at `level` that were not
 //       visited yet (the reader marks them) with approximate keys. False when id holds no node.
 //   void prefetch(Id id);               hint: id is likely the next node expanded
+//   bool same_value(Id id);             the node expanded last holds exactly the value being inserted
+//       (collapse_duplicates, see search_layer)
 template <class Reader>
 class BeamSearch {
  public:
   using Id = typename Reader::Id;
   using Entry = Candidate<Id>;
 
-  BeamSearch(Reader& reader, int level) : reader_(reader), level_(level) {}
+  BeamSearch(Reader& reader, int level, bool collapse_duplicates = false)
+      : reader_(reader), level_(level), collapse_(collapse_duplicates) {}
 
   // Adds a starting node with an estimate of its distance (the caller has marked it visited).
   void seed(const Entry& e) { frontier_.push(e); }
@@ -162,6 +183,15 @@ class BeamSearch {
       fresh_.clear();
       if (!reader_.expand(current.id, level_, &precise, fresh_)) continue;
       ++expanded_;
+      bool result = true;
+      if (collapse_ && reader_.same_value(current.id)) {
+        result = !duplicate_found_;  // later copies are traversed only
+        duplicate_found_ = true;
+      }
+      if (!result) {
+        for (const Entry& e : fresh_) frontier_.push(e);
+        continue;
+      }
       results_.push(Entry{precise, current.id});
       distances_.push_back(precise);
       if (bound_.size() < ef || precise < bound_.top()) {
@@ -187,6 +217,9 @@ class BeamSearch {
   }
 
   size_t expanded_count() const { return expanded_; }
+  // Expanded nodes not taken yet, and candidates not expanded yet (waiting for a larger ef).
+  size_t pending_results() const { return results_.size(); }
+  size_t frontier_size() const { return frontier_.size() + deferred_.size(); }
   size_t memory_bytes() const {
     return (results_.size() + deferred_.size() + frontier_.size()) * sizeof(Entry) + distances_.size() * sizeof(float);
   }
@@ -205,6 +238,8 @@ class BeamSearch {
 
   Reader& reader_;
   int level_;
+  bool collapse_;
+  bool duplicate_found_ = false;
   std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> frontier_;  // by approximate distance
   std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> results_;   // expanded, by precise distance
   std::priority_queue<float> bound_;

@@ -103,6 +103,12 @@ class GraphReader {
   void prefetch(const Id* ids, size_t n) const {
     for (size_t i = 0; i < n; ++i) PIRAMID_PREFETCH(g_.codes_.code(ids[i]));
   }
+  bool same_value(Id id) const {
+    if (query_code_ == nullptr) return false;
+    const uint8_t* other = g_.codes_.code(id);
+    const size_t length = g_.space_.code_length(query_code_);
+    return g_.space_.code_length(other) == length && std::memcmp(query_code_, other, length) == 0;
+  }
 
  private:
   Graph& g_;
@@ -178,7 +184,8 @@ void Graph::insert(uint32_t id, std::vector<uint32_t>& marks, uint32_t& epoch) {
                   entries.end());
     for (const auto& e : entries) reader.visit(e.id);
     if (entries.empty()) entries.push_back(Candidate<uint32_t>{space_.between(code, codes_.code(entry)), entry});
-    std::vector<Candidate<uint32_t>> found = search_layer(reader, entries, params_.ef_construction, l);
+    std::vector<Candidate<uint32_t>> found =
+        search_layer(reader, entries, params_.ef_construction, l, /*collapse_duplicates=*/true);
     const auto chosen = select_neighbors(found, capacity(l), [&](uint32_t a, uint32_t b) {
       return space_.between(codes_.code(a), codes_.code(b));
     }, /*keep_pruned=*/true);

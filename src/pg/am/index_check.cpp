@@ -6,6 +6,7 @@ extern "C" {
 #include "access/genam.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/xlog.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "commands/defrem.h"
@@ -41,9 +42,13 @@ PIRAMID_FUNCTION(piramid_index_check) {
   if (!OidIsValid(heap_oid))
     ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("relation with OID %u is not an index", index_oid),
                     errhint("Pass the name of a piramid index, for example 'items_embedding_idx'::regclass.")));
-  // Lock the heap first, as every other operation does, then the index; ShareLock blocks writers.
-  Relation heap = table_open(heap_oid, ShareLock);
-  Relation index = index_open(index_oid, ShareLock);
+  // Lock the heap first, as every other operation does, then the index; ShareLock blocks writers. A hot
+  // standby only allows AccessShareLock: there the check reads while WAL replay may write, so run it on a
+  // standby that is caught up and quiet (a row replayed into the table but not yet into the index would
+  // be reported missing).
+  const LOCKMODE lockmode = RecoveryInProgress() ? AccessShareLock : ShareLock;
+  Relation heap = table_open(heap_oid, lockmode);
+  Relation index = index_open(index_oid, lockmode);
   const char* am_name = get_am_name(index->rd_rel->relam);
   IndexChecker checker = nullptr;
   for (int i = 0; i < g_checker_count; ++i) {
@@ -57,7 +62,7 @@ PIRAMID_FUNCTION(piramid_index_check) {
   StringInfoData report;
   initStringInfo(&report);
   checker(index, heap, &report);
-  index_close(index, ShareLock);
-  table_close(heap, ShareLock);
+  index_close(index, lockmode);
+  table_close(heap, lockmode);
   PG_RETURN_TEXT_P(cstring_to_text(report.data));
 }

@@ -12,7 +12,8 @@ extern "C" {
 namespace piramid::pg {
 
 // Appends a human-readable report to `report` and raises ERRCODE_INDEX_CORRUPTED on corruption. Called
-// with ShareLock on both relations, so no concurrent writes.
+// with ShareLock on both relations, so no concurrent writes (AccessShareLock on a hot standby, where the
+// caller runs it on a quiet, caught-up replica).
 using IndexChecker = void (*)(Relation index, Relation heap, StringInfo report);
 
 void register_index_checker(const char* access_method, IndexChecker checker);

@@ -9,6 +9,7 @@
 #include "pg/hnsw/insert.h"
 
 #include "pg/guard.h"
+#include "pg/hnsw/graph_search.h"
 #include "pg/hnsw/index_shape.h"
 #include "pg/hnsw/links.h"
 #include "pg/hnsw/node_codec.h"
@@ -221,35 +222,20 @@ void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_
     piramid::hnsw::NavTable table;
     if (shape.nav != nullptr) table = shape.nav->table(value.dense, shape.metric);
     reader.set_query(query.get(), &table);
-    Candidate<Id> current{0, tid_key(meta.entry)};
-    for (int l = meta.entry_level; l > level; --l) {
-      reader.reset_visited(256);
-      reader.visit(current.id);
-      piramid::hnsw::BeamSearch<PageReader> greedy(reader, l);
-      greedy.seed(current);
-      greedy.run(1, SIZE_MAX);
-      const auto best = greedy.take(1);
-      if (!best.empty()) current = best[0];
-    }
-    std::vector<Candidate<Id>> entries{current};
-    const size_t ef = static_cast<size_t>(shape.ef_construction);
-    for (int l = std::min<int>(level, meta.entry_level); l >= 0; --l) {
-      reader.reset_visited(1024);
-      piramid::hnsw::BeamSearch<PageReader> search(reader, l);
-      for (const auto& c : entries) {
-        if (reader.visit(c.id)) search.seed(c);
-      }
-      search.run(ef, SIZE_MAX);
-      std::vector<Candidate<Id>> found = search.take(ef);
+    if (!e.code_in_chain) reader.set_value_code(&e.code);
+    const int top = std::min<int>(level, meta.entry_level);
+    const GraphCandidate start = descend(reader, meta.entry, meta.entry_level, top);
+    const auto found_per_level = search_levels(reader, start, top, 0, static_cast<size_t>(shape.ef_construction),
+                                               /*collapse_duplicates=*/true);
+    for (int l = top; l >= 0; --l) {
       std::vector<Candidate<Id>> usable;
-      for (const auto& c : found) {
+      for (const auto& c : found_per_level[static_cast<size_t>(l)]) {
         if (cache.usable(c.id)) usable.push_back(c);
       }
       chosen_links[static_cast<size_t>(l)] = piramid::hnsw::select_neighbors(
           usable, shape.layout.capacity(l), [&](Id a, Id b) { return cache.between(a, b); }, true);
       for (const auto& c : chosen_links[static_cast<size_t>(l)])
         links[static_cast<size_t>(l)].add(tid_from_key(c.id), cache.nav_code(c.id), shape.layout.nav_code_bytes());
-      if (!found.empty()) entries = std::move(found);
     }
   }
 

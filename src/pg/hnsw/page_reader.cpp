@@ -96,7 +96,9 @@ bool PageReader::expand(Id id, int level, float* precise, std::vector<piramid::h
   const size_t code_at = arena_.size();
   if (keep) arena_.resize(code_at + code_size);
   uint8* code_dst = keep ? arena_.data() + code_at : nullptr;
-  bool copied = false;
+  bool copied = false, same = false;
+  const uint8* value_code = value_code_ != nullptr ? value_code_->data() : nullptr;
+  const size_t value_length = value_code_ != nullptr ? value_code_->size() : 0;
   ++pages_read_;
   call_postgres([&] {
     Buffer buffer = pin(ItemPointerGetBlockNumber(&tid));
@@ -111,6 +113,7 @@ bool PageReader::expand(Id id, int level, float* precise, std::vector<piramid::h
         in_chain = true;
       } else {
         self = (*query_)(view.code());
+        same = value_code != nullptr && h->code_length == value_length && memcmp(view.code(), value_code, value_length) == 0;
         if (code_dst != nullptr && h->code_length == code_size) {
           memcpy(code_dst, view.code(), code_size);
           copied = true;
@@ -130,6 +133,7 @@ bool PageReader::expand(Id id, int level, float* precise, std::vector<piramid::h
     UnlockReleaseBuffer(buffer);
   });
   if (keep && !copied) arena_.resize(code_at);
+  last_same_id_ = same ? id : 0;
   if (!valid) return false;
   if (keep_) kept_[id] = ExpandedNode{facts, copied ? code_at : SIZE_MAX};
   if (in_chain) {

@@ -59,6 +59,10 @@ class PageReader {
   const uint8* kept_code(const ExpandedNode& e) const { return arena_.data() + e.code_at; }
   size_t kept_bytes() const { return arena_.capacity() + kept_.size() * (sizeof(ExpandedNode) + 2 * sizeof(Id)); }
 
+  // Inserts: the code of the value being inserted, so same_value() can tell copies of it.
+  void set_value_code(const std::vector<uint8>* code) { value_code_ = code; }
+  bool same_value(Id id) const { return last_same_id_ == id; }
+
   // Hints that the node will be expanded soon (prefetches its page header when its buffer is known).
   void prefetch(Id id) const;
 
@@ -86,6 +90,8 @@ class PageReader {
   std::vector<float> approx_;
   size_t pages_read_ = 0;
   bool keep_ = false;
+  const std::vector<uint8>* value_code_ = nullptr;
+  Id last_same_id_ = 0;  // the last expanded node, when it holds exactly the value being inserted
   std::unordered_map<Id, ExpandedNode> kept_;
   std::vector<uint8> arena_;
 };

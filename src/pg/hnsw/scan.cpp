@@ -6,6 +6,7 @@
 
 #include "pg/am/opclass.h"
 #include "pg/guard.h"
+#include "pg/hnsw/graph_search.h"
 #include "pg/hnsw/index_shape.h"
 #include "pg/hnsw/options.h"
 #include "pg/hnsw/page_reader.h"
@@ -61,6 +62,7 @@ struct ScanState {
   std::vector<Result> batch;
   size_t batch_next = 0;
   bool have_last = false;
+  bool search_stopped = false;  // an iterative scan reached its limits: only found nodes remain
   float last_key = 0;
   std::vector<uint8> code, full;
   std::vector<float> vector;
@@ -173,17 +175,7 @@ void start(ScanState* s, Relation index, const OpclassInfo& info, const PlainVal
   s->reader = std::make_unique<PageReader>(index, shape);
   s->reader->set_query(s->query.get(), &s->nav_table);
   s->reader->keep_expanded();
-  const Id entry = tid_key(meta.entry);
-  Candidate<Id> current{0, entry};
-  for (int l = meta.entry_level; l > 0; --l) {
-    s->reader->reset_visited(256);
-    s->reader->visit(current.id);
-    piramid::hnsw::BeamSearch<PageReader> greedy(*s->reader, l);
-    greedy.seed(current);
-    greedy.run(1, SIZE_MAX);
-    const std::vector<Candidate<Id>> best = greedy.take(1);
-    if (!best.empty()) current = best[0];
-  }
+  const Candidate<Id> current = descend(*s->reader, meta.entry, meta.entry_level, 0);
   s->reader->reset_visited(static_cast<size_t>(g_settings.ef_search) * 64);
   s->reader->visit(current.id);
   s->search = std::make_unique<piramid::hnsw::BeamSearch<PageReader>>(*s->reader, 0);
@@ -193,20 +185,30 @@ void start(ScanState* s, Relation index, const OpclassInfo& info, const PlainVal
   next_batch(s, static_cast<size_t>(g_settings.ef_search));
 }
 
-// Continues an iterative scan with a larger ef; false when limits stop it or nothing is left.
+// Continues an iterative scan with a larger ef; false when nothing is left. When hnsw.max_scan_tuples or
+// the memory limit stops the graph search, the nodes it already found still come back, nearest first, as
+// pgvector does.
 bool continue_search(ScanState* s) {
   if (g_settings.iterative_scan == kIterativeOff || s->search == nullptr) return false;
   const size_t max_visited = static_cast<size_t>(g_settings.max_scan_tuples);
   const double memory_limit = g_settings.scan_mem_multiplier * work_mem * 1024.0;
-  while (s->reader->visited().size() < max_visited) {
-    if (static_cast<double>(s->search->memory_bytes() + s->reader->visited().memory_bytes() + s->reader->kept_bytes()) >
-        memory_limit)
-      return false;
-    s->ef += kBeamPerEfSearch * static_cast<size_t>(g_settings.ef_search);
+  const size_t batch = static_cast<size_t>(g_settings.ef_search);
+  while (!s->search_stopped) {
+    if (s->reader->visited().size() >= max_visited ||
+        static_cast<double>(s->search->memory_bytes() + s->reader->visited().memory_bytes() + s->reader->kept_bytes()) >
+            memory_limit) {
+      s->search_stopped = true;
+      break;
+    }
+    s->ef += kBeamPerEfSearch * batch;
     const bool complete = s->search->run(s->ef, max_visited);
-    next_batch(s, static_cast<size_t>(g_settings.ef_search));
+    next_batch(s, batch);
     if (!s->batch.empty()) return true;
-    if (complete && s->search->take(1).empty()) return false;
+    if (complete && s->search->pending_results() == 0 && s->search->frontier_size() == 0) return false;
+  }
+  while (s->search->pending_results() > 0) {
+    next_batch(s, batch);
+    if (!s->batch.empty()) return true;
   }
   return false;
 }

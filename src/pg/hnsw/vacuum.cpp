@@ -7,6 +7,7 @@
 #include "pg/hnsw/vacuum.h"
 
 #include "pg/guard.h"
+#include "pg/hnsw/graph_search.h"
 #include "pg/hnsw/index_shape.h"
 #include "pg/hnsw/links.h"
 #include "pg/hnsw/page_ops.h"
@@ -91,8 +92,37 @@ void mark_page(Relation index, Relation heap, BlockNumber block, BufferAccessStr
   UnlockReleaseBuffer(buffer);
 }
 
-// Pass 2 for one list: drop deleted links and refill from the deleted nodes' own neighbours.
-void repair_list(Relation index, const IndexShape& shape, PageReader& reader, VacuumState* s, ItemPointerData at, int level) {
+// Nodes near `code` at `level`, found by searching the graph from the entry point (ef_construction wide):
+// repair candidates beyond the deleted nodes' own neighbours, so a list that lost its neighbourhood
+// finds a new one in the same region (pgvector re-searches too).
+std::vector<Id> search_near(const IndexShape& shape, PageReader& reader, const MetaPage& meta,
+                            const std::vector<uint8>& code, int level) {
+  if (!ItemPointerIsValid(&meta.entry) || meta.entry_level < level || code.empty()) return {};
+  std::vector<float> dense;
+  std::unique_ptr<piramid::hnsw::QueryDistance> query;
+  piramid::hnsw::NavTable table;
+  if (shape.code_kind == CodeKind::kSq8 || shape.code_kind == CodeKind::kFloat) {
+    dense.resize(static_cast<size_t>(shape.dims));
+    if (shape.code_kind == CodeKind::kSq8) shape.space->decode(code.data(), dense.data());
+    else memcpy(dense.data(), code.data(), dense.size() * sizeof(float));
+    query = shape.space->prepare(dense.data());
+    if (shape.nav != nullptr) table = shape.nav->table(dense.data(), shape.metric);
+  } else {
+    query = shape.space->prepare(code.data());
+  }
+  reader.set_query(query.get(), &table);
+  const GraphCandidate start = descend(reader, meta.entry, meta.entry_level, level);
+  const auto found = search_levels(reader, start, level, level, static_cast<size_t>(shape.ef_construction), false);
+  reader.set_query(nullptr, nullptr);
+  std::vector<Id> out;
+  for (const GraphCandidate& c : found[0]) out.push_back(c.id);
+  return out;
+}
+
+// Pass 2 for one list: drop deleted links and refill from the deleted nodes' own neighbours and from a
+// search near the node.
+void repair_list(Relation index, const IndexShape& shape, PageReader& reader, const MetaPage& meta, VacuumState* s,
+                 ItemPointerData at, int level) {
   LinkList current, next, theirs;
   std::unordered_map<Id, std::vector<uint8>> codes, navs;
   auto code_of = [&](Id id) -> const std::vector<uint8>& {
@@ -123,6 +153,9 @@ void repair_list(Relation index, const IndexShape& shape, PageReader& reader, Va
       }
     }
     if (!touched) return;
+    for (Id id : search_near(shape, reader, meta, code_of(self), level)) {
+      if (id != self && !s->deleted.contains(id)) pool.push_back(id);
+    }
     std::sort(pool.begin(), pool.end());
     pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
     const std::vector<uint8>& base = code_of(self);
@@ -145,7 +178,8 @@ void repair_list(Relation index, const IndexShape& shape, PageReader& reader, Va
 }
 
 // Pass 2 over one page: find the lists that link to deleted nodes (share lock), then repair each.
-void repair_page(Relation index, const IndexShape& shape, PageReader& reader, VacuumState* s, BlockNumber block) {
+void repair_page(Relation index, const IndexShape& shape, PageReader& reader, const MetaPage& meta, VacuumState* s,
+                 BlockNumber block) {
   // Copy the page under its lock (nothing in call_postgres may throw), then inspect the copy.
   std::vector<char> copy(BLCKSZ);
   char* dst = copy.data();
@@ -178,7 +212,7 @@ void repair_page(Relation index, const IndexShape& shape, PageReader& reader, Va
       }
     }
   }
-  for (const auto& w : work) repair_list(index, shape, reader, s, w.first, w.second);
+  for (const auto& w : work) repair_list(index, shape, reader, meta, s, w.first, w.second);
 }
 
 void set_deleted_pending(Relation index, uint64 pending) {
@@ -260,7 +294,7 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
       PageReader reader(index, *shape);
       for (BlockNumber block = 1; block < blocks; ++block) {
         call_postgres([] { vacuum_delay_point(); });
-        repair_page(index, *shape, reader, s, block);
+        repair_page(index, *shape, reader, meta, s, block);
       }
     });
     move_entry_point(index, s);
