@@ -2,6 +2,7 @@
 
 extern "C" {
 #include "access/generic_xlog.h"
+#include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/freespace.h"
 #include "storage/indexfsm.h"
@@ -138,20 +139,60 @@ namespace {
 
 // An exclusively locked page of `type` with room for `size` bytes, registered in a new Generic WAL
 // record: the hint page, else one from the free space map, else a new page.
+// Locks `block` exclusively if it is a page of `type` with room for `size`; else returns InvalidBuffer
+// and sets *free to the page's free space (0 for a page of another type).
+Buffer lock_if_room(Relation index, BlockNumber block, PageType type, Size size, Size* free) {
+  Buffer buffer = ReadBuffer(index, block);
+  LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+  Page page = BufferGetPage(buffer);
+  if (fits(page, type, size)) return buffer;
+  *free = (PageIsNew(page) || page_opaque(page)->page_type != type) ? 0 : PageGetFreeSpace(page);
+  UnlockReleaseBuffer(buffer);
+  return InvalidBuffer;
+}
+
+// A page with room: the hint, then (node pages) the free space map or (chunk pages) the meta page's list
+// of chunk pages vacuum freed space on, else a new page.
 Buffer page_with_room(Relation index, PageType type, Size size, BlockNumber* hint, GenericXLogState** state,
                       Page* page) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    BlockNumber block = attempt == 0 ? *hint : GetPageWithFreeSpace(index, MAXALIGN(size) + sizeof(ItemIdData));
-    if (block == InvalidBlockNumber || block == kMetaBlock || block >= RelationGetNumberOfBlocks(index)) continue;
-    Buffer buffer = ReadBuffer(index, block);
-    LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
-    if (fits(BufferGetPage(buffer), type, size)) {
-      *state = GenericXLogStart(index);
-      *page = GenericXLogRegisterBuffer(*state, buffer, 0);
-      *hint = block;
-      return buffer;
+  constexpr int kAttempts = 8;
+  const Size needed = MAXALIGN(size) + sizeof(ItemIdData);
+  const BlockNumber blocks = RelationGetNumberOfBlocks(index);
+  Buffer found = InvalidBuffer;
+  Size free = 0;
+  if (*hint != InvalidBlockNumber && *hint != kMetaBlock && *hint < blocks)
+    found = lock_if_room(index, *hint, type, size, &free);
+  if (found == InvalidBuffer && type == kNodePage) {
+    BlockNumber block = GetPageWithFreeSpace(index, needed);
+    for (int attempt = 0; attempt < kAttempts && found == InvalidBuffer && block != InvalidBlockNumber; ++attempt) {
+      if (block == kMetaBlock || block >= blocks) break;  // a stale map entry
+      found = lock_if_room(index, block, type, size, &free);
+      if (found == InvalidBuffer) block = RecordAndGetPageWithFreeSpace(index, block, free, needed);
     }
-    UnlockReleaseBuffer(buffer);
+  } else if (found == InvalidBuffer) {
+    BlockNumber listed[kFreeChunkSlots];
+    int count = 0;
+    Buffer meta = lock_meta(index, BUFFER_LOCK_SHARE);
+    const MetaPage* m = meta_of(BufferGetPage(meta));
+    count = std::min<int>(m->free_chunk_count, kFreeChunkSlots);
+    memcpy(listed, m->free_chunk_blocks, sizeof(BlockNumber) * count);
+    UnlockReleaseBuffer(meta);
+    // Continue after the hint's entry (pages before it were tried and filled), else start at a different
+    // entry in each backend so concurrent inserts spread over the list.
+    int start = count > 0 ? MyProcPid % count : 0;
+    for (int i = 0; i < count; ++i) {
+      if (listed[i] == *hint) start = (i + 1) % count;
+    }
+    for (int i = 0; i < count && i < kAttempts && found == InvalidBuffer; ++i) {
+      const BlockNumber block = listed[(start + i) % count];
+      if (block != kMetaBlock && block < blocks && block != *hint) found = lock_if_room(index, block, type, size, &free);
+    }
+  }
+  if (found != InvalidBuffer) {
+    *state = GenericXLogStart(index);
+    *page = GenericXLogRegisterBuffer(*state, found, 0);
+    *hint = BufferGetBlockNumber(found);
+    return found;
   }
   Buffer buffer = extend(index, type, true, state, page);
   *hint = BufferGetBlockNumber(buffer);

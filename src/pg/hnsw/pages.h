@@ -27,6 +27,7 @@ constexpr uint32 kMagic = 0x50484e57;  // "PHNW"
 constexpr uint32 kVersion = 2;  // 2: navigation codes in node tuples and lists
 constexpr BlockNumber kMetaBlock = 0;
 constexpr uint16 kPageId = 0xFF91;
+constexpr int kFreeChunkSlots = 256;
 
 enum PageType : uint16 { kMetaPage = 1, kNodePage = 2, kChunkPage = 3 };
 
@@ -70,6 +71,12 @@ struct MetaPage {
   uint16 nav_subspaces;      // subspaces of the navigation codes; 0: the index has none
   uint16 unused4;
   ItemPointerData nav_codebooks;  // chunk chain of nav_subspaces x 16 x dsub floats
+  // Chunk pages on which vacuum freed space. The free space map holds node pages only (one map cannot
+  // serve two page types: a node insert would keep being offered chunk pages), so chunk pages are listed
+  // here for chunk writes to reuse.
+  uint16 free_chunk_count;
+  uint16 unused5;
+  BlockNumber free_chunk_blocks[kFreeChunkSlots];
 };
 
 // Node tuple header; the tuple continues with the inline code (code_length bytes, padded to 4), the

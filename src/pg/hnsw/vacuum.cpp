@@ -42,6 +42,7 @@ struct VacuumState {
   std::vector<ItemPointerData> freeable_chains;
   ItemPointerData best_live;      // highest-level live node, the entry point if the old one is deleted
   int best_live_level = -1;
+  std::vector<std::pair<Size, BlockNumber>> free_chunk_pages;  // (free bytes, block)
 };
 
 // Pass 1 over one page (exclusive lock, one WAL record if anything changed).
@@ -245,8 +246,9 @@ void move_entry_point(Relation index, VacuumState* s) {
   UnlockReleaseBuffer(buffer);
 }
 
-// Pass 3: removes the freeable nodes on one page and their chunk chains' tuples.
-void free_items(Relation index, BlockNumber block, const piramid::VisitedSet& doomed, PageType type) {
+// Pass 3: removes the freeable nodes on one page and their chunk chains' tuples. Node pages go to the
+// free space map; returns the free space of a chunk page that changed (0 otherwise) for the meta list.
+Size free_items(Relation index, BlockNumber block, const piramid::VisitedSet& doomed, PageType type) {
   Buffer buffer = ReadBuffer(index, block);
   LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
   GenericXLogState* state = GenericXLogStart(index);
@@ -262,11 +264,24 @@ void free_items(Relation index, BlockNumber block, const piramid::VisitedSet& do
       }
     }
   }
+  if (changed) PageSetHasFreeLinePointers(page);  // new tuples reuse the freed line pointers
   const Size free = PageGetFreeSpace(page);
   if (changed) GenericXLogFinish(state);
   else GenericXLogAbort(state);
   UnlockReleaseBuffer(buffer);
-  if (changed) RecordPageWithFreeSpace(index, block, free);
+  if (changed && type == kNodePage) RecordPageWithFreeSpace(index, block, free);
+  return changed && type == kChunkPage ? free : 0;
+}
+
+// Lists chunk pages with freed space in the meta page for chunk writes to reuse (plain glue).
+void list_free_chunk_pages(Relation index, const BlockNumber* blocks, int count) {
+  Buffer buffer = lock_meta(index, BUFFER_LOCK_EXCLUSIVE);
+  GenericXLogState* state = GenericXLogStart(index);
+  MetaPage* meta = meta_of(GenericXLogRegisterBuffer(state, buffer, 0));
+  meta->free_chunk_count = static_cast<uint16>(count);
+  memcpy(meta->free_chunk_blocks, blocks, sizeof(BlockNumber) * static_cast<size_t>(count));
+  GenericXLogFinish(state);
+  UnlockReleaseBuffer(buffer);
 }
 
 }  // namespace
@@ -328,7 +343,19 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
     for (BlockNumber block = 1; block < blocks; ++block) {
       vacuum_delay_point();
       free_items(index, block, s->freeable, kNodePage);
-      free_items(index, block, chunks, kChunkPage);
+      const Size chunk_free = free_items(index, block, chunks, kChunkPage);
+      if (chunk_free >= 1024) guard([&] { s->free_chunk_pages.emplace_back(chunk_free, block); });
+    }
+    if (!s->free_chunk_pages.empty()) {
+      BlockNumber roomiest[kFreeChunkSlots];
+      const int count = guard([&] {
+        auto& pages = s->free_chunk_pages;
+        std::sort(pages.begin(), pages.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        const int n = std::min<int>(static_cast<int>(pages.size()), kFreeChunkSlots);
+        for (int i = 0; i < n; ++i) roomiest[i] = pages[static_cast<size_t>(i)].second;
+        return n;
+      });
+      list_free_chunk_pages(index, roomiest, count);
     }
     IndexFreeSpaceMapVacuum(index);
   }
