@@ -68,7 +68,7 @@ bool run_compute_job(const char* job, double rows, const ComputeContext& ctx, bo
   return backend.gpu;
 }
 
-// A pmd_call whose interrupt poll reads InterruptPending (safe on any thread) and that runs `threads`
+// A pmd_call whose interrupt poll reads QueryCancelPending and ProcDiePending (safe on any thread) and that runs `threads`
 // CPU worker threads (0 = one per core).
 void init_postgres_call(pmd_call* call, int threads);
 

@@ -97,7 +97,8 @@ void try_load() {
   gpu_api = api;
 }
 
-int interrupt_pending(void*) { return InterruptPending ? 1 : 0; }
+// Cancel and terminate only: InterruptPending also flags work CHECK_FOR_INTERRUPTS does quietly.
+int interrupt_pending(void*) { return (QueryCancelPending || ProcDiePending) ? 1 : 0; }
 
 }  // namespace
 
