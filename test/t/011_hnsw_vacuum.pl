@@ -13,7 +13,7 @@ $node->append_conf('postgresql.conf', "shared_buffers = 128MB\nfsync = off\nauto
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION piramid');
 
-make_clustered($node, 'items', rows => 4000, dims => 32, clusters => 25, seed => 0.31);
+make_clustered($node, 'items', rows => 4000, dims => 32, clusters => 25, seed => 0.31, queries => 100);
 $node->safe_psql('postgres', q{SET max_parallel_maintenance_workers = 0;
 	CREATE INDEX items_l2 ON items USING hnsw (v vector_l2_ops)});
 my $before = recall($node, 'items', 'v', '<->');
