@@ -301,6 +301,39 @@ INSERT INTO hnsw_parted SELECT id, v FROM hnsw_items;
 CREATE INDEX hnsw_parted_l2 ON hnsw_parted USING hnsw (v vector_l2_ops);
 SELECT hnsw_exact('hnsw_parted', 'v', '<->', 10) AS partitioned;
 
+-- ---- every hnsw operator class passes amvalidate
+SELECT opcname, amvalidate(oid) AS valid FROM pg_opclass
+WHERE opcmethod = (SELECT oid FROM pg_am WHERE amname = 'hnsw') ORDER BY opcname;
+
+-- ---- rolled-back inserts are never returned; the checker passes with their dead entries
+CREATE TABLE hnsw_rb (id int, v vector(3));
+INSERT INTO hnsw_rb SELECT i, ARRAY[i, i % 7, i % 3] FROM generate_series(1, 100) i;
+CREATE INDEX hnsw_rb_l2 ON hnsw_rb USING hnsw (v vector_l2_ops);
+BEGIN;
+INSERT INTO hnsw_rb SELECT i, ARRAY[i - 1000, 2.5, 1.5] FROM generate_series(1001, 1050) i;
+ROLLBACK;
+SET enable_seqscan = off;
+SELECT count(*) FILTER (WHERE id > 1000) AS rolled_back, count(*) AS rows
+FROM (SELECT id FROM hnsw_rb ORDER BY v <-> '[20,2.5,1.5]' LIMIT 10) s;
+SET hnsw.iterative_scan = relaxed_order;
+SELECT count(*) FILTER (WHERE id > 1000) AS rolled_back, count(*) AS rows
+FROM (SELECT id FROM hnsw_rb ORDER BY v <-> '[20,2.5,1.5]' LIMIT 1000) s;
+RESET hnsw.iterative_scan;
+RESET enable_seqscan;
+SELECT piramid_index_check('hnsw_rb_l2') IS NOT NULL AS checked;
+DROP TABLE hnsw_rb;
+
+-- ---- sparse vectors with many non-zero elements (pgvector's hnsw stops at 1,000)
+CREATE TABLE hnsw_sparse (id int, s sparsevec(100000));
+INSERT INTO hnsw_sparse SELECT i, ('{' || (SELECT string_agg((j * 7 + i) % 100000 + 1 || ':' || (j % 5 + 1), ',' ORDER BY (j * 7 + i) % 100000 + 1)
+  FROM generate_series(1, 3000) j) || '}/100000')::sparsevec FROM generate_series(1, 20) i;
+CREATE INDEX hnsw_sparse_l2 ON hnsw_sparse USING hnsw (s sparsevec_l2_ops);
+SET enable_seqscan = off;
+SELECT id FROM hnsw_sparse ORDER BY s <-> (SELECT s FROM hnsw_sparse WHERE id = 7) LIMIT 1;
+RESET enable_seqscan;
+SELECT piramid_index_check('hnsw_sparse_l2') IS NOT NULL AS checked;
+DROP TABLE hnsw_sparse;
+
 DROP TABLE hnsw_items, hnsw_queries, hnsw_opt, hnsw_empty, hnsw_nulls, hnsw_plan, hnsw_unlogged, hnsw_parted;
 DROP FUNCTION hnsw_exact;
 RESET max_parallel_maintenance_workers;
