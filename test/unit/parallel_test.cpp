@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <pthread.h>
@@ -34,9 +36,12 @@ TEST(ParallelFor, StopsWhenInterrupted) {
   std::atomic<size_t> done{0};
   std::atomic<bool> flag{false};
   InterruptCheck check([](void* f) { return static_cast<std::atomic<bool>*>(f)->load(); }, &flag);
+  // Only worker 0 polls the interrupt, between its chunks; each chunk takes a little time so that another
+  // worker cannot finish all of them while worker 0 waits to be scheduled (seen on loaded CI machines).
   EXPECT_THROW(parallel_for(1000000, 2, 100, [&](size_t b, size_t e, int) {
     done += e - b;
     if (done > 1000) flag = true;
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
   }, check), Interrupted);
   EXPECT_LT(done.load(), 1000000u);
 }
