@@ -149,5 +149,19 @@ SKIP:
 }
 index_check_ok($node, 'wide_idx', 'index check passes after the observed build');
 
+# pg_dump and pg_restore carry the index definition (operator class, options) and rebuild it
+$node->safe_psql('postgres', q{CREATE INDEX items_dump ON items USING hnsw (h halfvec_cosine_ops) WITH (m = 12, ef_construction = 48)});
+my $dump = $node->basedir . '/hnsw.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-t', 'items', '-t', 'items_q', '-f', $dump, $node->connstr('postgres') ],
+	'pg_dump of a table with an hnsw index');
+$node->safe_psql('postgres', 'CREATE DATABASE restored');
+$node->safe_psql('restored', 'CREATE EXTENSION piramid');
+$node->command_ok([ 'pg_restore', '-d', $node->connstr('restored'), $dump ], 'pg_restore');
+is($node->safe_psql('restored', "SELECT pg_get_indexdef('items_dump'::regclass)"),
+	$node->safe_psql('postgres', "SELECT pg_get_indexdef('items_dump'::regclass)"), 'the restored index has the same definition');
+my $rr = recall($node, 'items', 'h', '<=>', db => 'restored');
+cmp_ok($rr, '>=', 0.98, "the restored index answers queries: recall\@10 $rr");
+index_check_ok($node, 'items_dump', 'index check passes on the restored index', db => 'restored');
+
 $node->stop;
 done_testing();
