@@ -149,6 +149,19 @@ SKIP:
 }
 index_check_ok($node, 'wide_idx', 'index check passes after the observed build');
 
+# a build is cancellable: statement_timeout stops a long build, which leaves nothing behind
+{
+	my $start = time();
+	my ($ret, $out, $err) = $node->psql('postgres', q{SET max_parallel_maintenance_workers = 0;
+		SET statement_timeout = '300ms';
+		CREATE INDEX wide_slow ON wide USING hnsw (v vector_l2_ops) WITH (m = 48, ef_construction = 1000)});
+	note('cancelled build returned after about ' . (time() - $start) . " s: $err");
+	like($err, qr/canceling statement/, 'statement_timeout cancels a long build');
+	is($node->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname = 'wide_slow'"), '0',
+		'the cancelled build leaves no index');
+	is($node->safe_psql('postgres', 'SELECT count(*) FROM wide'), '4500', 'and the table is intact');
+}
+
 # pg_dump and pg_restore carry the index definition (operator class, options) and rebuild it
 $node->safe_psql('postgres', q{CREATE INDEX items_dump ON items USING hnsw (h halfvec_cosine_ops) WITH (m = 12, ef_construction = 48)});
 my $dump = $node->basedir . '/hnsw.dump';
