@@ -5,6 +5,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use IPC::Run;
 use HnswTestData;
 
 my $node = PostgreSQL::Test::Cluster->new('concurrency');
@@ -80,6 +81,28 @@ cmp_ok(rows_not_found($node, 'items', 'v', '<->'), '<=', $rows / 200, 'at most 0
 $node->safe_psql('postgres', 'VACUUM items');
 index_check_ok($node, 'items_l2', 'index check passes after a final vacuum');
 is(rows_unreturned($node, 'items', 'v', '<->'), '0', 'every row is reachable after a final vacuum');
+
+# CREATE INDEX CONCURRENTLY while inserts run: afterwards every row is in it exactly once
+my $script = $node->basedir . '/012_cic_insert.sql';
+PostgreSQL::Test::Utils::append_to_file($script, $insert);
+my ($bench_out, $bench_err) = ('', '');
+my $bench = IPC::Run::start(
+	[ 'pgbench', '--no-vacuum', '--client=3', '--jobs=1', '--transactions=100', '-f', $script,
+		$node->connstr('postgres') ],
+	'>', \$bench_out, '2>', \$bench_err);
+$node->safe_psql('postgres', q{SET max_parallel_maintenance_workers = 0;
+	CREATE INDEX CONCURRENTLY items_cic ON items USING hnsw (v vector_l1_ops)});
+$bench->finish;
+like($bench_out, qr{processed: 300/300}, 'inserts ran during CREATE INDEX CONCURRENTLY');
+is($node->safe_psql('postgres', q{SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_cic'::regclass}), 't',
+	'the concurrently built index is valid');
+index_check_ok($node, 'items_cic', 'index check passes for the concurrently built index');
+is(rows_unreturned($node, 'items', 'v', '<+>'), '0', 'every row is reachable through it');
+is($node->safe_psql('postgres', q{SET enable_seqscan = off; SET hnsw.iterative_scan = relaxed_order;
+	SET hnsw.max_scan_tuples = 2000000000; SET hnsw.scan_mem_multiplier = 1000;
+	SELECT count(*) - count(DISTINCT id) FROM
+	(SELECT id FROM items ORDER BY v <+> (SELECT v FROM items_q WHERE id = 1) LIMIT 100000000) s}),
+	'0', 'and returned once');
 
 $node->stop;
 done_testing();
