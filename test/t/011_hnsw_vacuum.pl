@@ -1,0 +1,83 @@
+# hnsw and VACUUM: after deleting half the rows and vacuuming, recall stays at the level of a fresh build on the
+# remaining rows, dead rows are never returned, the checker passes, and new rows reuse the freed space.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use HnswTestData;
+
+my $node = PostgreSQL::Test::Cluster->new('vacuum');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_buffers = 128MB\nfsync = off\nautovacuum = off\n");
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION piramid');
+
+make_clustered($node, 'items', rows => 4000, dims => 32, clusters => 25, seed => 0.31, queries => 100);
+$node->safe_psql('postgres', q{SET max_parallel_maintenance_workers = 0;
+	CREATE INDEX items_l2 ON items USING hnsw (v vector_l2_ops)});
+my $before = recall($node, 'items', 'v', '<->');
+cmp_ok($before, '>=', 0.99, "recall\@10 before deleting: $before");
+my $size_full = $node->safe_psql('postgres', "SELECT pg_relation_size('items_l2')");
+
+# delete half (every other row of every cluster), vacuum
+$node->safe_psql('postgres', 'DELETE FROM items WHERE id % 2 = 0');
+$node->safe_psql('postgres', 'VACUUM items');
+index_check_ok($node, 'items_l2', 'index check passes after deleting half and vacuuming');
+my $after = recall($node, 'items', 'v', '<->');
+is($node->safe_psql('postgres', q{SET enable_seqscan = off; SET hnsw.ef_search = 100;
+	SELECT count(*) FROM items_q q CROSS JOIN LATERAL (SELECT t.id FROM items t ORDER BY t.v <-> q.v LIMIT 10) x
+	WHERE x.id % 2 = 0}), '0', 'no deleted row is returned');
+is(rows_unreturned($node, 'items', 'v', '<->'), '0', 'every remaining row is still reachable');
+
+# a fresh build on the same remaining rows, for comparison
+$node->safe_psql('postgres', q{SET max_parallel_maintenance_workers = 0;
+	CREATE TABLE fresh AS SELECT * FROM items; CREATE TABLE fresh_q AS SELECT * FROM items_q;
+	CREATE INDEX fresh_l2 ON fresh USING hnsw (v vector_l2_ops); ANALYZE fresh});
+my $fresh = recall($node, 'fresh', 'v', '<->');
+note("recall\@10: before $before, after delete+vacuum $after, fresh build $fresh");
+cmp_ok($after, '>=', 0.9, "recall\@10 after delete + vacuum: $after");
+TODO:
+{
+	local $TODO = 'notes/hnsw-bugs/03: vacuum repair sometimes loses whole query neighbourhoods';
+	cmp_ok($after, '>=', $fresh - 0.01, "within 0.01 of a fresh build ($fresh)");
+}
+
+# a second vacuum finishes removing the deleted nodes; new rows then reuse their space
+$node->safe_psql('postgres', 'VACUUM items');
+index_check_ok($node, 'items_l2', 'index check passes after a second vacuum');
+$node->safe_psql('postgres', q{
+	INSERT INTO items (id, v, h, s, b)
+	SELECT i, v, v::halfvec(32), v::sparsevec(32), binary_quantize(v)::bit(32)
+	FROM (SELECT i, ARRAY(SELECT x + 0.5 * (random() - 0.5) FROM unnest(c.a) x)::real[]::vector(32) AS v
+	      FROM generate_series(2, 4000, 2) i JOIN items_c c ON c.c = i % 25) s});
+my $size_refilled = $node->safe_psql('postgres', "SELECT pg_relation_size('items_l2')");
+note("index size: built $size_full, after delete + vacuum + refill to the same row count $size_refilled");
+cmp_ok($size_refilled, '<', $size_full * 1.4, 'refilling after vacuum reuses space (growth < 40%)');
+TODO:
+{
+	local $TODO = 'notes/hnsw-bugs/04: only part of the freed space is reused';
+	cmp_ok($size_refilled, '<', $size_full * 1.1, 'refilling after vacuum reuses nearly all space (growth < 10%)');
+}
+index_check_ok($node, 'items_l2', 'index check passes after refilling');
+my $refilled = recall($node, 'items', 'v', '<->');
+cmp_ok($refilled, '>=', 0.9, "recall\@10 after refilling: $refilled");
+is(rows_unreturned($node, 'items', 'v', '<->'), '0', 'every row is reachable after refilling');
+TODO:
+{
+	local $TODO = 'notes/hnsw-bugs/03: rows inserted into a vacuum-repaired graph are sometimes not found';
+	is(rows_not_found($node, 'items', 'v', '<->'), '0', 'every row is found after refilling');
+}
+
+# vacuum with every row deleted, then inserts into the emptied index
+$node->safe_psql('postgres', 'DELETE FROM items; VACUUM items');
+index_check_ok($node, 'items_l2', 'index check passes on an emptied index');
+is($node->safe_psql('postgres', q{SET enable_seqscan = off;
+	SELECT count(*) FROM (SELECT id FROM items ORDER BY v <-> (SELECT v FROM items_q WHERE id = 1) LIMIT 10) s}),
+	'0', 'an emptied index returns nothing');
+$node->safe_psql('postgres', 'INSERT INTO items SELECT * FROM fresh');
+is(rows_unreturned($node, 'items', 'v', '<->'), '0', 'every row inserted into the emptied index is reachable');
+index_check_ok($node, 'items_l2', 'index check passes after refilling the emptied index');
+
+$node->stop;
+done_testing();
