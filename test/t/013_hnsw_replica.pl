@@ -12,7 +12,7 @@ my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
 # The images that replay checks are written by the primary, so the setting matters there; the standby has it
 # too, for what it writes itself (nothing, being read-only) and to mirror the issue's wording.
-$primary->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\nshared_buffers = 128MB\n");
+$primary->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\nshared_buffers = 128MB\nwal_keep_size = 1GB\n");
 $primary->start;
 $primary->safe_psql('postgres', 'CREATE EXTENSION piramid');
 make_clustered($primary, 'items', rows => 1500, dims => 24, clusters => 12, seed => 0.61, queries => 20);

@@ -140,6 +140,37 @@ TEST(HnswGraph, LinksRespectCapacityAndLevels) {
   EXPECT_EQ(isolated, 0u);
 }
 
+// Every node is named by some level-0 list (else no search could reach it), even for data with groups
+// of identical values and with concurrent inserts; and no group of copies links only to itself.
+TEST(HnswGraph, EveryNodeIsLinkedAndCopiesLinkOut) {
+  const size_t groups = 40, copies = 50, dims = 8, n = groups * copies;
+  std::vector<float> distinct = clustered(groups, dims, 13);
+  std::vector<float> data(n * dims);
+  for (size_t i = 0; i < n; ++i)
+    std::copy(&distinct[(i % groups) * dims], &distinct[(i % groups) * dims] + dims, &data[i * dims]);
+  auto space = make_float_space(Metric::kL2, dims);
+  CodeStore codes(space->code_size());
+  for (size_t i = 0; i < n; ++i) space->encode(&data[i * dims], codes.append(space->code_size()));
+  Graph graph(*space, codes, GraphParams{8, 32}, 3);
+  graph.build(2, InterruptCheck(), nullptr);
+  std::vector<size_t> named(n, 0);
+  size_t copies_linking_out = 0;
+  for (uint32_t id = 0; id < n; ++id) {
+    bool out = false;
+    for (uint32_t to : graph.links(id, 0)) {
+      named[to]++;
+      out = out || (to % groups) != (id % groups);
+    }
+    copies_linking_out += out;
+  }
+  for (uint32_t id = 0; id < n; ++id) {
+    if (id != graph.entry_point()) {
+      EXPECT_GT(named[id], 0u) << "node " << id << " is named by no list";
+    }
+  }
+  EXPECT_GT(copies_linking_out, n / 2);
+}
+
 TEST(HnswGraph, LevelsAreReproducibleAndGeometric) {
   size_t above0 = 0;
   for (uint64_t i = 0; i < 100000; ++i) {

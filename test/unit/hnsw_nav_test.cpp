@@ -33,6 +33,8 @@ std::vector<float> random_clusters(size_t n, size_t dims, uint32_t seed) {
 TEST(NavCodes, SubspacesAreEvenAndFitTheBudget) {
   EXPECT_EQ(nav_subspaces(784, 16, 4096), 98u);
   EXPECT_EQ(nav_subspaces(3, 16, 4096), 2u);
+  EXPECT_EQ(nav_subspaces(8, 16, 4096), 8u);    // one dimension per subspace for small vectors
+  EXPECT_EQ(nav_subspaces(40, 16, 4096), 16u);
   EXPECT_EQ(nav_subspaces(16000, 16, 4096), 128u);
   const size_t m100 = nav_subspaces(784, 100, 4096);
   EXPECT_EQ(m100 % 2, 0u);

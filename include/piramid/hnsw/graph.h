@@ -82,6 +82,7 @@ class Graph {
   const uint32_t* link_block(uint32_t id, int level) const;
   std::mutex& lock_for(uint32_t id) { return locks_[id % locks_.size()]; }
   void connect(uint32_t id, int level, const std::vector<Candidate<uint32_t>>& chosen);
+  void link_orphans();
 
   const Space& space_;
   const CodeStore& codes_;

@@ -4,7 +4,8 @@
 // pages of the neighbours it decides to expand. Codes are navigation hints only: results are ordered by
 // the precise distances of expanded nodes, then re-ranked exactly.
 //
-// Layout: dims are cut into m subspaces of dsub consecutive dimensions (zero-padded at the end), m even;
+// Layout: dims are cut into m subspaces of dsub consecutive dimensions (zero-padded at the end), m even
+// (about 8 dimensions each, at least 16 subspaces or one per dimension, at most 128);
 // each subspace has 16 centroids. A code is m nibbles packed two per byte (pq_codes.h layout, 4 bits).
 // Neighbour codes are stored in blocks of 32 (NavBlock): row s holds 16 bytes, byte t packing the
 // sub-code s of entry t (low nibble) and of entry t + 16 (high nibble), which is what pq4_scan32 reads.

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <functional>
 #include <queue>
@@ -140,8 +141,10 @@ namespace piramid::hnsw {
 // do (the in-memory build uses search_layer above, where every distance is precise): reading one node
 // yields its precise distance and approximate distances to all its neighbours, so
 // only the nodes worth expanding are read. The ef nodes nearest by precise distance among the expanded
-// ones are the result; a candidate is expanded while its approximate distance beats the ef-th best
-// precise one. Resumable: run() again with a larger ef continues where the last run stopped (iterative
+// ones are the result; a candidate is expanded while its approximate distance, corrected by how far
+// estimates have been off so far in this search, beats the ef-th best precise one. The correction adapts
+// to the data: where estimates are coarse compared with the distances that separate neighbours (tight
+// clusters), the search expands more; where they are sharp, it expands little. Resumable: run() again with a larger ef continues where the last run stopped (iterative
 // scans), reconsidering the candidates that were not worth expanding at the smaller ef.
 //
 // A Reader provides:
@@ -163,7 +166,10 @@ class BeamSearch {
       : reader_(reader), level_(level), collapse_(collapse_duplicates) {}
 
   // Adds a starting node with an estimate of its distance (the caller has marked it visited).
-  void seed(const Entry& e) { frontier_.push(e); }
+  void seed(const Entry& e) {
+    frontier_.push(e);
+    seeds_.push_back(e.id);
+  }
 
   // Expands candidates until none can improve the ef nearest expanded nodes. Returns false when
   // max_expanded stopped the search early.
@@ -175,7 +181,8 @@ class BeamSearch {
     }
     while (!frontier_.empty()) {
       const Entry current = frontier_.top();
-      if (bound_.size() >= ef && current.distance > bound_.top()) break;
+      const float slack = estimate_slack();
+      if (bound_.size() >= ef && current.distance - slack > bound_.top()) break;
       if (expanded_ >= max_expanded) return false;
       frontier_.pop();
       if (!frontier_.empty()) reader_.prefetch(frontier_.top().id);
@@ -183,6 +190,12 @@ class BeamSearch {
       fresh_.clear();
       if (!reader_.expand(current.id, level_, &precise, fresh_)) continue;
       ++expanded_;
+      if (std::find(seeds_.begin(), seeds_.end(), current.id) == seeds_.end()) {
+        const double error = static_cast<double>(current.distance) - precise;  // estimate minus truth
+        ++error_count_;
+        error_sum_ += error;
+        error_squares_ += error * error;
+      }
       bool result = true;
       if (collapse_ && reader_.same_value(current.id)) {
         result = !duplicate_found_;  // later copies are traversed only
@@ -198,8 +211,9 @@ class BeamSearch {
         bound_.push(precise);
         if (bound_.size() > ef) bound_.pop();
       }
+      const float admit = estimate_slack();
       for (const Entry& e : fresh_) {
-        if (bound_.size() < ef || e.distance < bound_.top()) frontier_.push(e);
+        if (bound_.size() < ef || e.distance - admit < bound_.top()) frontier_.push(e);
         else deferred_.push_back(e);
       }
     }
@@ -225,6 +239,15 @@ class BeamSearch {
   }
 
  private:
+  // How much an estimate may exceed the truth and the node still be worth expanding: the mean error of
+  // the estimates seen so far plus one standard deviation (nothing until a few have been seen).
+  float estimate_slack() const {
+    if (error_count_ < kMinErrorSamples) return 0.0f;
+    const double mean = error_sum_ / error_count_;
+    const double variance = std::max(0.0, error_squares_ / error_count_ - mean * mean);
+    return static_cast<float>(mean + std::sqrt(variance));
+  }
+
   void rebuild_bound(size_t ef) {
     bound_ = std::priority_queue<float>();
     for (float d : distances_) {
@@ -246,7 +269,11 @@ class BeamSearch {
   std::vector<float> distances_;
   std::vector<Entry> deferred_;
   std::vector<Entry> fresh_;
+  std::vector<Id> seeds_;  // their distances are not estimates: kept out of the error statistics
   size_t expanded_ = 0;
+  static constexpr size_t kMinErrorSamples = 8;
+  size_t error_count_ = 0;
+  double error_sum_ = 0, error_squares_ = 0;
 };
 
 }  // namespace piramid::hnsw

@@ -223,7 +223,46 @@ void Graph::build(int threads, const InterruptCheck& interrupt, const std::funct
         }
       },
       interrupt);
+  link_orphans();
   if (progress) progress(n);
+}
+
+void Graph::link_orphans() {
+  // Neighbour pruning can leave a node that no list names at level 0: no search could reach it, so its
+  // row could never be returned. Each such node is added to the list of one of its own neighbours.
+  const size_t n = size();
+  std::vector<uint32_t> named(n, 0);
+  for (uint32_t id = 0; id < n; ++id) {
+    size_t count = 0;
+    const uint32_t* links = link_data(id, 0, &count);
+    for (size_t i = 0; i < count; ++i) named[links[i]]++;
+  }
+  for (uint32_t id = 0; id < n; ++id) {
+    if (named[id] > 0 || id == entry_) continue;
+    size_t count = 0;
+    const uint32_t* links = link_data(id, 0, &count);
+    // Its neighbours' lists, nearest first: the first with room, or with a link to a node other lists
+    // name too (replacing the most-named one).
+    bool linked = false;
+    for (size_t j = 0; j < count && !linked; ++j) {
+      uint32_t* block = link_block(links[j], 0);  // [count, ids...]
+      if (block[0] < capacity(0)) {
+        block[1 + block[0]++] = id;
+        linked = true;
+        break;
+      }
+      size_t most = 1;
+      for (size_t i = 2; i <= block[0]; ++i) {
+        if (named[block[i]] > named[block[most]]) most = i;
+      }
+      if (named[block[most]] < 2) continue;  // replacing would orphan another node
+      named[block[most]]--;
+      block[most] = id;
+      linked = true;
+    }
+    if (!linked) continue;
+    named[id]++;
+  }
 }
 
 std::vector<Candidate<uint32_t>> Graph::search(const QueryDistance& query, size_t k, size_t ef) const {

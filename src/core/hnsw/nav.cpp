@@ -18,7 +18,9 @@ PqShape shape_of(size_t m, size_t dsub) { return PqShape{m * dsub, m, 4}; }
 
 size_t nav_subspaces(size_t dims, int links, size_t budget_bytes) {
   const size_t blocks = nav_blocks(2 * static_cast<size_t>(links)) + nav_blocks(static_cast<size_t>(links));
-  size_t m = std::min<size_t>((dims + 7) / 8, 128);               // about 8 dimensions per subspace
+  // About 8 dimensions per subspace, but at least 16 subspaces (one per dimension below 16): few
+  // subspaces of 16 centroids estimate low-dimensional distances too coarsely to steer a search.
+  size_t m = std::min<size_t>(std::max<size_t>((dims + 7) / 8, std::min<size_t>(dims, 16)), 128);
   m = std::min(m, budget_bytes / (blocks * 16));                   // the lists' blocks fit the budget
   m = std::max<size_t>(2, m & ~size_t(1));                         // even, at least 2
   return m;

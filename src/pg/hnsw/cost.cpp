@@ -1,13 +1,17 @@
 // Planner costs. The index only helps ORDER BY col <op> constant (with a LIMIT): without an ordering it
-// is never chosen. A scan reads about ef_search * 2m nodes whatever the LIMIT, all before the first row,
-// so the whole cost is start-up cost.
+// is never chosen. A scan expands about twice its beam (1.5 x ef_search) nodes whatever the LIMIT, all
+// before the first row, so the whole cost is start-up cost. Each expansion reads one node page when the
+// index has navigation codes; without them, every neighbour's page too.
 #include "pg/hnsw/cost.h"
 
 #include "pg/hnsw/options.h"
+#include "pg/hnsw/page_ops.h"
+#include "pg/hnsw/scan.h"
 
 extern "C" {
 #include "access/genam.h"
 #include "optimizer/optimizer.h"
+#include "storage/bufmgr.h"
 #include "utils/selfuncs.h"
 }
 
@@ -32,14 +36,20 @@ void cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* 
   Relation index = index_open(path->indexinfo->indexoid, NoLock);
   int m = 0, ef_construction = 0;
   index_options(index, &m, &ef_construction);
+  bool navigation_codes = false;
+  if (RelationGetNumberOfBlocks(index) > kMetaBlock) {
+    Buffer buffer = lock_meta(index, BUFFER_LOCK_SHARE);
+    navigation_codes = meta_of(BufferGetPage(buffer))->nav_subspaces > 0;
+    UnlockReleaseBuffer(buffer);
+  }
   index_close(index, NoLock);
 
   GenericCosts costs;
   MemSet(&costs, 0, sizeof costs);
   const double tuples = std::max(1.0, path->indexinfo->tuples);
-  // Nodes visited: ef_search expansions of up to 2m links each, plus the descent (log_m of the size).
-  const double visited = g_settings.ef_search * 2.0 * m + m * std::log(tuples) / std::log(std::max(2, m));
-  costs.numIndexTuples = std::min(tuples, visited);
+  // Node pages read: the expansions at level 0 plus a few per level of the descent (log_m of the size).
+  const double expansions = 2.0 * beam_for(g_settings.ef_search) + 2.0 * std::log(tuples) / std::log(std::max(2, m));
+  costs.numIndexTuples = std::min(tuples, navigation_codes ? expansions : expansions * m);
   genericcostestimate(root, path, loop_count, &costs);
   *startup_cost = costs.indexTotalCost;
   // Rows past the first ef_search come only from an iterative scan, or not at all: charge them a high

@@ -33,11 +33,6 @@ namespace {
 using piramid::hnsw::Candidate;
 using Id = PageReader::Id;
 
-// The beam search expands nodes for a beam of this many times hnsw.ef_search candidates: navigation
-// codes only estimate distances, so a wider beam gives about the recall that an ef_search-wide search
-// with precise distances (pgvector's) gives. A scan returns the ef_search nearest of them (like
-// pgvector, at most ef_search rows without iterative scans).
-constexpr size_t kBeamPerEfSearch = 2;
 
 struct Result {
   float key;  // exact distance key (smaller is closer)
@@ -180,7 +175,7 @@ void start(ScanState* s, Relation index, const OpclassInfo& info, const PlainVal
   s->reader->visit(current.id);
   s->search = std::make_unique<piramid::hnsw::BeamSearch<PageReader>>(*s->reader, 0);
   s->search->seed(current);
-  s->ef = kBeamPerEfSearch * static_cast<size_t>(g_settings.ef_search);
+  s->ef = beam_for(g_settings.ef_search);
   s->search->run(s->ef, SIZE_MAX);
   next_batch(s, static_cast<size_t>(g_settings.ef_search));
 }
@@ -200,7 +195,7 @@ bool continue_search(ScanState* s) {
       s->search_stopped = true;
       break;
     }
-    s->ef += kBeamPerEfSearch * batch;
+    s->ef += beam_for(g_settings.ef_search);
     const bool complete = s->search->run(s->ef, max_visited);
     next_batch(s, batch);
     if (!s->batch.empty()) return true;
