@@ -32,8 +32,8 @@ my @opclasses = (
 	[ 'bit_hamming_ops', 'b', '<~>', 0.85 ],
 	[ 'bit_jaccard_ops', 'b', '<%>', 0.85 ],);
 
-# One index at a time, so the planner has one choice. Builds use one thread: a threaded build can leave nodes
-# unreachable (notes/hnsw-bugs/01), which the TODO block below measures.
+# One index at a time, so the planner has one choice. Builds use one thread, so results repeat; a threaded build
+# is measured after the loop.
 for my $o (@opclasses)
 {
 	my ($opclass, $col, $op, $min) = @$o;
@@ -62,10 +62,11 @@ $node->safe_psql('postgres', 'DROP INDEX items_idx');
 $node->safe_psql('postgres', 'CREATE INDEX items_idx ON items USING hnsw (v vector_l2_ops)');
 my $rt = recall($node, 'items', 'v', '<->');
 cmp_ok($rt, '>=', 0.95, "threaded build: recall\@10 $rt");
+cmp_ok($rt, '>=', 0.99, "threaded build: recall\@10 $rt at a serial build's level");
+cmp_ok(rows_unreturned($node, 'items', 'v', '<->'), '<=', 6, 'a threaded build: scans reach all but a few rows');
 TODO:
 {
-	local $TODO = 'notes/hnsw-bugs/01: threaded builds can leave nodes unreachable';
-	cmp_ok($rt, '>=', 0.99, "threaded build: recall\@10 $rt at a serial build's level");
+	local $TODO = 'docs/hnsw.md, known limitations: a threaded build can leave a handful of nodes unreachable';
 	is(rows_unreturned($node, 'items', 'v', '<->'), '0', 'a threaded build: scans reach every row');
 }
 $node->safe_psql('postgres', 'DROP INDEX items_idx');
@@ -81,15 +82,15 @@ $node->safe_psql('postgres', q{SET max_parallel_maintenance_workers = 0;
 	CREATE INDEX dup_b ON dup USING hnsw (b bit_hamming_ops);});
 index_check_ok($node, 'dup_v', 'index check passes with duplicate groups (vector)');
 index_check_ok($node, 'dup_b', 'index check passes with duplicate groups (bit)');
-TODO:
+for my $c ([ 'v', '<->', '[0,0,0,0,0,0,0,0]' ], [ 'b', '<~>', '0' x 64 ])
 {
-	local $TODO = 'notes/hnsw-bugs/06: groups of duplicates make most of the graph unreachable';
-	for my $c ([ 'v', '<->', '[0,0,0,0,0,0,0,0]' ], [ 'b', '<~>', '0' x 64 ])
+	my ($col, $op, $q) = @$c;
+	is($node->safe_psql('postgres', qq{SET enable_seqscan = off; SET hnsw.iterative_scan = relaxed_order;
+		SELECT count(*) FROM (SELECT id FROM dup ORDER BY $col $op '$q' LIMIT 10000) s}),
+		'2000', "an iterative scan over duplicate groups returns every row ($col $op)");
+	TODO:
 	{
-		my ($col, $op, $q) = @$c;
-		is($node->safe_psql('postgres', qq{SET enable_seqscan = off; SET hnsw.iterative_scan = relaxed_order;
-			SELECT count(*) FROM (SELECT id FROM dup ORDER BY $col $op '$q' LIMIT 10000) s}),
-			'2000', "an iterative scan over duplicate groups returns every row ($col $op)");
+		local $TODO = 'docs/hnsw.md, known limitations: the copies of a value compete for the ef_search places';
 		is($node->safe_psql('postgres', qq{SET enable_seqscan = off;
 			SELECT count(*) FROM dup t WHERE NOT EXISTS
 			(SELECT 1 FROM (SELECT x.id FROM dup x ORDER BY x.$col $op t.$col LIMIT 40) s WHERE s.id = t.id)}),

@@ -37,11 +37,7 @@ $node->safe_psql('postgres', q{SET max_parallel_maintenance_workers = 0;
 my $fresh = recall($node, 'fresh', 'v', '<->');
 note("recall\@10: before $before, after delete+vacuum $after, fresh build $fresh");
 cmp_ok($after, '>=', 0.9, "recall\@10 after delete + vacuum: $after");
-TODO:
-{
-	local $TODO = 'notes/hnsw-bugs/03: vacuum repair sometimes loses whole query neighbourhoods';
-	cmp_ok($after, '>=', $fresh - 0.01, "within 0.01 of a fresh build ($fresh)");
-}
+cmp_ok($after, '>=', $fresh - 0.01, "within 0.01 of a fresh build ($fresh)");
 
 # a second vacuum finishes removing the deleted nodes; new rows then reuse their space
 $node->safe_psql('postgres', 'VACUUM items');
@@ -54,20 +50,12 @@ $node->safe_psql('postgres', q{
 my $size_refilled = $node->safe_psql('postgres', "SELECT pg_relation_size('items_l2')");
 note("index size: built $size_full, after delete + vacuum + refill to the same row count $size_refilled");
 cmp_ok($size_refilled, '<', $size_full * 1.4, 'refilling after vacuum reuses space (growth < 40%)');
-TODO:
-{
-	local $TODO = 'notes/hnsw-bugs/04: only part of the freed space is reused';
-	cmp_ok($size_refilled, '<', $size_full * 1.1, 'refilling after vacuum reuses nearly all space (growth < 10%)');
-}
+cmp_ok($size_refilled, '<', $size_full * 1.1, 'refilling after vacuum reuses nearly all space (growth < 10%)');
 index_check_ok($node, 'items_l2', 'index check passes after refilling');
 my $refilled = recall($node, 'items', 'v', '<->');
 cmp_ok($refilled, '>=', 0.9, "recall\@10 after refilling: $refilled");
 is(rows_unreturned($node, 'items', 'v', '<->'), '0', 'every row is reachable after refilling');
-TODO:
-{
-	local $TODO = 'notes/hnsw-bugs/03: rows inserted into a vacuum-repaired graph are sometimes not found';
-	is(rows_not_found($node, 'items', 'v', '<->'), '0', 'every row is found after refilling');
-}
+is(rows_not_found($node, 'items', 'v', '<->'), '0', 'every row is found after refilling');
 
 # vacuum with every row deleted, then inserts into the emptied index
 $node->safe_psql('postgres', 'DELETE FROM items; VACUUM items');

@@ -66,9 +66,7 @@ for my $index ('idx_a', 'idx_b', 'idx_c')
 }
 ok($failed{idx_b}, 'the check reports garbage in the tuples of every page with an error');
 ok($failed{idx_c}, 'the check reports zeroed pages with an error');
-TODO:
 {
-	local $TODO = 'notes/hnsw-bugs/09: the checker does not read chunk pages';
 	ok($failed{idx_a}, 'the check reports one zeroed page with an error');
 }
 ok(!$node->log_contains('terminated by signal'), 'no backend crashed while checking');

@@ -5,12 +5,15 @@
 
 #include "pg/am/opclass.h"
 #include "pg/guard.h"
+#include "pg/hnsw/index_shape.h"
+#include "pg/hnsw/page_ops.h"
 #include "pg/hnsw/pages.h"
 #include "pg/memory.h"
 
 extern "C" {
 #include "access/tableam.h"
 #include "catalog/index.h"
+#include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "utils/memutils.h"
 }
@@ -33,7 +36,16 @@ struct NodeInfo {
   std::vector<std::vector<uint8>> link_navs;  // per level: the navigation codes stored with its links
 };
 
+// A node's chunk chain and how many bytes it must hold.
+struct ChainToRead {
+  ItemPointerData first;
+  size_t bytes;
+};
+
 struct CheckState {
+  std::vector<ChainToRead> chains;
+  size_t dims = 0;
+  ValueType value_type = ValueType::kVector;
   std::unordered_map<uint64, NodeInfo> nodes;
   std::unordered_set<uint64> heap_tids;  // of live nodes
   size_t heap_rows = 0, missing = 0;
@@ -62,6 +74,13 @@ void record_node(CheckState* s, uint64 key, const NodeView& view) {
     info.link_navs[l] = std::move(list.nav);
   }
   if (!info.deleted) s->heap_tids.insert(tid_key(view.header()->heap_tid));
+  const NodeHeader* h = view.header();
+  if (ItemPointerIsValid(&h->chain)) {
+    size_t bytes = (h->flags & kNodeCodeInChain) ? h->code_length : 0;
+    if (!(h->flags & kNodeExactCode) && (s->value_type == ValueType::kVector || s->value_type == ValueType::kHalfvec))
+      bytes += full_vector_bytes(s->value_type, static_cast<int>(s->dims));
+    s->chains.push_back(ChainToRead{h->chain, bytes});
+  }
   s->nodes.emplace(key, std::move(info));
 }
 
@@ -101,6 +120,15 @@ void check_index(Relation index, Relation heap, StringInfo report) {
   const NodeLayout layout{meta.m, meta.nav_subspaces};
   if (meta.nav_subspaces % 2 != 0 || meta.nav_subspaces > 256)
     corrupted(index, "The meta page holds an impossible number of navigation subspaces.");
+  s->dims = static_cast<size_t>(meta.dims);
+  s->value_type = static_cast<ValueType>(meta.value_type);
+  guard([&] {
+    // The quantizer's and the navigation codebooks' chains are read with the nodes' chains below.
+    if (static_cast<CodeKind>(meta.code_kind) == CodeKind::kSq8)
+      s->chains.push_back(ChainToRead{meta.quantizer, sizeof(float) * s->dims});
+    if (meta.nav_subspaces > 0)
+      s->chains.push_back(ChainToRead{meta.nav_codebooks, sizeof(float) * nav_codebook_floats(meta.dims, meta.nav_subspaces)});
+  });
 
   size_t pages[4] = {0, 0, 0, 0};
   const BlockNumber blocks = RelationGetNumberOfBlocks(index);
@@ -182,6 +210,24 @@ void check_index(Relation index, Relation heap, StringInfo report) {
     return nullptr;
   });
   if (problem != nullptr) corrupted(index, problem);
+
+  // Every node's chunk chain holds what the node says: its code and/or its full-precision vector.
+  {
+    const size_t chains = s->chains.size();
+    size_t widest = 0;
+    for (size_t i = 0; i < chains; ++i) widest = std::max(widest, s->chains[i].bytes);
+    char* buffer = static_cast<char*>(palloc(std::max<size_t>(widest, 1)));
+    for (size_t i = 0; i < chains; ++i) {
+      const ChainToRead c = s->chains[i];
+      if (read_chain(index, c.first, buffer, c.bytes) != c.bytes) {  // errors itself on a broken chain
+        snprintf(detail, sizeof detail, "The chunk chain at (%u,%u) holds fewer than the %zu bytes its node needs.",
+                 ItemPointerGetBlockNumber(&c.first), ItemPointerGetOffsetNumber(&c.first), c.bytes);
+        corrupted(index, detail);
+      }
+      if ((i & 255) == 0) CHECK_FOR_INTERRUPTS();
+    }
+    pfree(buffer);
+  }
 
   // Entry point and reachability at level 0.
   size_t reachable = 0;
