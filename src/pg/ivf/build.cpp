@@ -117,6 +117,12 @@ void flush_batch(BuildState* s) {
     if (shape.codec == Codec::kSq8) {
       for (size_t i = 0; i < n; ++i) shape.sq8.encode(s->batch_floats.data() + i * dims, s->batch_codes.data() + i * shape.code_size);
     } else if (shape.codec == Codec::kPq) {
+      // PQ codes encode residuals: subtract each row's centroid in place.
+      for (size_t i = 0; i < n; ++i) {
+        const float* centroid = shape.centroids.data() + static_cast<size_t>(s->labels[i]) * dims;
+        float* row = s->batch_floats.data() + i * dims;
+        for (size_t d = 0; d < dims; ++d) row[d] -= centroid[d];
+      }
       std::fill(s->batch_codes.begin(), s->batch_codes.begin() + n * shape.code_size, 0);
       pq_encode(shape.pq, shape.pq_codebooks.data(), s->batch_floats.data(), n, s->batch_codes.data(), ctx);
     }

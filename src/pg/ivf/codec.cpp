@@ -62,13 +62,18 @@ void write_flat(const PlainValue& value, uint8* out) {
   }
 }
 
-void encode_entry(const IndexShape& shape, const PlainValue& value, const float* floats, uint8* out) {
+void encode_entry(const IndexShape& shape, const PlainValue& value, const float* floats, int32 list, uint8* out) {
   switch (shape.codec) {
     case Codec::kSq8: shape.sq8.encode(floats, out); break;
-    case Codec::kPq:
+    case Codec::kPq: {
+      const size_t n = static_cast<size_t>(shape.dims);
+      std::vector<float> residual(floats, floats + n);
+      const float* centroid = shape.centroids.data() + static_cast<size_t>(list) * n;
+      for (size_t i = 0; i < n; ++i) residual[i] -= centroid[i];
       memset(out, 0, shape.code_size);
-      pq_encode(shape.pq, shape.pq_codebooks.data(), floats, 1, out);
+      pq_encode(shape.pq, shape.pq_codebooks.data(), residual.data(), 1, out);
       break;
+    }
     default: write_flat(value, out); break;
   }
 }
@@ -115,7 +120,24 @@ QueryDistance::QueryDistance(const IndexShape& shape, const PlainValue& query) :
   }
   if (shape.codec == Codec::kPq && shape.lists > 0) {
     pq_table_.resize(shape.pq.table_floats());
-    pq_lookup_table(shape.pq, shape.pq_codebooks.data(), floats_.data(), shape.metric, pq_table_.data());
+    // Inner product and cosine: one table for the query, and a per-list bias (see set_list).
+    if (shape.metric != Metric::kL2)
+      pq_lookup_table(shape.pq, shape.pq_codebooks.data(), floats_.data(), shape.metric, pq_table_.data());
+  }
+}
+
+void QueryDistance::set_list(int32 list) {
+  if (shape_.codec != Codec::kPq || shape_.lists == 0) return;
+  const size_t n = static_cast<size_t>(shape_.dims);
+  const float* centroid = shape_.centroids.data() + static_cast<size_t>(list) * n;
+  if (shape_.metric == Metric::kL2) {
+    // |q - (c + r)|^2 = |(q - c) - r|^2: the table of the query's residual.
+    residual_.resize(n);
+    for (size_t i = 0; i < n; ++i) residual_[i] = floats_[i] - centroid[i];
+    pq_lookup_table(shape_.pq, shape_.pq_codebooks.data(), residual_.data(), Metric::kL2, pq_table_.data());
+  } else {
+    // q . (c + r) = q . c + q . r: the table gives -(q . r) (or 1 - q . r), the bias adds -(q . c).
+    pq_bias_ = -kernels().dot_f32(floats_.data(), centroid, n);
   }
 }
 
@@ -160,7 +182,7 @@ float QueryDistance::approximate(const uint8* code) const {
       const float dot = sq8_offset_dot_ + shape_.sq8.step() * static_cast<float>(k.dot_u8_i16(code, sq8_weights_.data(), n)) / sq8_scale_;
       return shape_.metric == Metric::kCosine ? 1.0f - dot : -dot;
     }
-    case Codec::kPq: return pq_adc(shape_.pq, pq_table_.data(), code);
+    case Codec::kPq: return pq_adc(shape_.pq, pq_table_.data(), code) + pq_bias_;
     default: return exact(code);
   }
 }

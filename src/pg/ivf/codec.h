@@ -42,8 +42,9 @@ void float_view(const PlainValue& value, float* out);
 // The same for a stored flat payload.
 void flat_to_floats(ValueType type, Metric metric, int32 dims, const uint8* flat, float* out);
 void write_flat(const PlainValue& value, uint8* out);
-// The list entry payload of a value (its float view in `floats`).
-void encode_entry(const IndexShape& shape, const PlainValue& value, const float* floats, uint8* out);
+// The list entry payload of a value (its float view in `floats`) in list `list`. PQ codes encode the
+// residual: the value minus its list's centroid.
+void encode_entry(const IndexShape& shape, const PlainValue& value, const float* floats, int32 list, uint8* out);
 
 // The k-means metric for an opclass metric (spherical for inner product and cosine).
 Metric kmeans_metric(Metric metric);
@@ -55,6 +56,8 @@ class QueryDistance {
   QueryDistance(const IndexShape& shape, const PlainValue& query);
   // Exact key to a flat payload.
   float exact(const uint8* flat) const;
+  // Prepares approximate() for the entries of list `list` (PQ codes are residuals of its centroid).
+  void set_list(int32 list);
   // Key to a list entry payload: exact for flat opclasses, an estimate for SQ8 and PQ.
   float approximate(const uint8* code) const;
   bool codes_are_exact() const { return shape_.codec == Codec::kFlat; }
@@ -71,6 +74,8 @@ class QueryDistance {
   std::vector<int16> sq8_weights_;  // SQ8, inner product: quantized query weights
   float sq8_scale_ = 1, sq8_offset_dot_ = 0;
   std::vector<float> pq_table_;
+  std::vector<float> residual_;
+  float pq_bias_ = 0;  // inner product and cosine: -(query . centroid) of the current list
 };
 
 }  // namespace piramid::pg::ivf

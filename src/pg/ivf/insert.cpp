@@ -35,7 +35,7 @@ void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_
   float_view(value, floats.data());
   const int32 list = nearest_list(shape, floats.data());
   std::vector<uint8> code(shape.code_size);
-  encode_entry(shape, value, floats.data(), code.data());
+  encode_entry(shape, value, floats.data(), list, code.data());
   const uint8* bytes = code.data();
   call_postgres([&] {
     const BlockNumber hint = read_list_entry(index, meta.directory, list).insert;

@@ -76,8 +76,9 @@ struct ScanState {
 };
 
 // Reads one chain, adding its entries to the pool. C++ context.
-void read_chain_into_pool(ScanState* s, Relation index, BlockNumber head, bool buffer) {
+void read_chain_into_pool(ScanState* s, Relation index, BlockNumber head, bool buffer, int32 list = -1) {
   const IndexShape& shape = *s->shape;
+  if (list >= 0) s->query->set_list(list);
   ChainReader reader(index, head, buffer ? shape.flat_size : shape.code_size);
   const bool exact = buffer || s->query->codes_are_exact();
   const QueryDistance& q = *s->query;
@@ -96,7 +97,7 @@ bool probe_more(ScanState* s, Relation index, size_t count) {
   s->pool_next = 0;
   for (; s->probed < end; ++s->probed) {
     const int32 list = s->order[s->probed];
-    read_chain_into_pool(s, index, s->shape->directory[static_cast<size_t>(list)].head, false);
+    read_chain_into_pool(s, index, s->shape->directory[static_cast<size_t>(list)].head, false, list);
   }
   std::sort(s->pool.begin(), s->pool.end(), [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
   return true;

@@ -78,9 +78,21 @@ Model train_model(const MetaPage& meta, const float* rows, size_t n,
     pq.init_rows_per_cluster = 16;
     PqShape shape{dims, static_cast<size_t>(meta.pq_m), meta.pq_bits};
     model.pq_codebooks.resize(shape.codebook_floats());
+    // Codebooks learn residuals (row minus its centroid), which are what lists store.
+    std::vector<int32_t> labels(n);
+    std::vector<float> residuals(rows, rows + n * dims);
+    run_compute_job("IVF assignment", static_cast<double>(n), ctx, false, [&](const pmd_compute_api* api, pmd_call* call) {
+      return api->assign_nearest(rows, static_cast<int64_t>(n), static_cast<int32_t>(dims), model.centroids.data(),
+                                 model.lists, params.metric == PMD_METRIC_L2 ? PMD_METRIC_L2 : PMD_METRIC_INNER_PRODUCT,
+                                 labels.data(), nullptr, call);
+    });
+    for (size_t i = 0; i < n; ++i) {
+      const float* centroid = model.centroids.data() + static_cast<size_t>(labels[i]) * dims;
+      for (size_t d = 0; d < dims; ++d) residuals[i * dims + d] -= centroid[d];
+    }
     run_compute_job("IVF PQ training", static_cast<double>(n), ctx, true,
                     [&](const pmd_compute_api* api, pmd_call* call) {
-                      return api->pq_train(rows, static_cast<int64_t>(n), static_cast<int32_t>(dims), &pq,
+                      return api->pq_train(residuals.data(), static_cast<int64_t>(n), static_cast<int32_t>(dims), &pq,
                                            model.pq_codebooks.data(), call);
                     });
   }
@@ -281,7 +293,7 @@ size_t train_from_buffer(Relation index, bool explicit_call) {
         v.type = shape.type;
         v.dims = shape.dims;
         v.dense = floats.data();
-        encode_entry(shape, v, floats.data(), code.data());
+        encode_entry(shape, v, floats.data(), list, code.data());
         entry = code.data();
       }
       BlockNumber& hint = hints[static_cast<size_t>(list)];
