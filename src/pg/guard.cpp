@@ -78,7 +78,11 @@ void raise_error_report(const ErrorReport* report) {
 }
 
 InterruptCheck postgres_interrupt_check() {
-  return InterruptCheck([](void*) -> bool { return InterruptPending != 0; }, nullptr);
+  // Only a cancel or a termination stops core work: InterruptPending alone is also set for interrupts
+  // that CHECK_FOR_INTERRUPTS() handles and returns from (sinval catch-up, proc-signal barriers, ...),
+  // and stopping a long build for those would fail it with a cancel nobody asked for.
+  return InterruptCheck([](void*) -> bool { return InterruptPending && (QueryCancelPending || ProcDiePending); },
+                        nullptr);
 }
 
 ErrorData* try_postgres(void (*fn)(void*), void* arg) {

@@ -58,7 +58,7 @@ class ChainReader {
       if (h->parts <= 1) {
         pending_parts_ = 0;
         if (length < payload_size_) continue;  // not an entry of this index's shape: the checker reports it
-        blocks_.assign(1, block);
+        if (blocks_.size() != 1 || blocks_[0] != block) blocks_.assign(1, block);
         f(*h, data, blocks_);
         continue;
       }

@@ -31,6 +31,8 @@ extern "C" {
 namespace piramid::pg::ivf {
 namespace {
 
+constexpr size_t kExactBatch = 64;
+
 struct Candidate {
   float key;
   ItemPointerData tid;
@@ -99,7 +101,6 @@ bool probe_more(ScanState* s, Relation index, size_t count) {
     const int32 list = s->order[s->probed];
     read_chain_into_pool(s, index, s->shape->directory[static_cast<size_t>(list)].head, false, list);
   }
-  std::sort(s->pool.begin(), s->pool.end(), [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
   return true;
 }
 
@@ -126,8 +127,6 @@ void start(ScanState* s, Relation index, const PlainValue& value) {
     s->order.resize(s->probe_limit);
     s->probe_limit = std::max(s->probe_limit, first);
     probe_more(s, index, first);
-  } else {
-    std::sort(s->pool.begin(), s->pool.end(), [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
   }
 }
 
@@ -190,11 +189,17 @@ bool next_batch(ScanState* s, IndexScanDesc scan) {
         more = s->settings.iterative_scan != kIterativeOff && probe_more(s, scan->indexRelation, step);
         if (!more) return;
       }
+      // The pool stays unsorted: each batch selects the smallest keys left (a LIMIT query needs one
+      // batch). Exact keys come out in exact order whatever the batch size; quantized ones are re-ranked
+      // `rerank` at a time.
       const bool exact = s->query->codes_are_exact() || s->shape->lists == 0;
-      take = exact ? s->pool.size() - s->pool_next
-                   : std::min(s->pool.size() - s->pool_next, static_cast<size_t>(s->settings.rerank));
-      s->batch.assign(s->pool.begin() + static_cast<std::ptrdiff_t>(s->pool_next),
-                      s->pool.begin() + static_cast<std::ptrdiff_t>(s->pool_next + take));
+      take = std::min(s->pool.size() - s->pool_next, exact ? kExactBatch : static_cast<size_t>(s->settings.rerank));
+      const auto first = s->pool.begin() + static_cast<std::ptrdiff_t>(s->pool_next);
+      const auto last = first + static_cast<std::ptrdiff_t>(take);
+      const auto by_key = [](const Candidate& a, const Candidate& b) { return a.key < b.key; };
+      if (last != s->pool.end()) std::nth_element(first, last, s->pool.end(), by_key);
+      std::sort(first, last, by_key);
+      s->batch.assign(first, last);
       s->pool_next += take;
       s->flat.resize(s->shape->flat_size);
     });
