@@ -57,6 +57,7 @@ struct BuildState {
   std::vector<ItemPointerData> batch_tids;
   std::vector<uint8> batch_codes;
   std::vector<int32> labels;
+  std::vector<uint8> pq_codes;
   size_t written = 0;
   Model model;
   std::vector<ListEntry> heads;
@@ -123,8 +124,14 @@ void flush_batch(BuildState* s) {
         float* row = s->batch_floats.data() + i * dims;
         for (size_t d = 0; d < dims; ++d) row[d] -= centroid[d];
       }
-      std::fill(s->batch_codes.begin(), s->batch_codes.begin() + n * shape.code_size, 0);
-      pq_encode(shape.pq, shape.pq_codebooks.data(), s->batch_floats.data(), n, s->batch_codes.data(), ctx);
+      const size_t pq_bytes = shape.pq.code_size();
+      s->pq_codes.assign(n * pq_bytes, 0);
+      pq_encode(shape.pq, shape.pq_codebooks.data(), s->batch_floats.data(), n, s->pq_codes.data(), ctx);
+      for (size_t i = 0; i < n; ++i) {
+        uint8* entry = s->batch_codes.data() + i * shape.code_size;
+        memcpy(entry, s->pq_codes.data() + i * pq_bytes, pq_bytes);
+        if (shape.metric == Metric::kL2) write_pq_term(shape, s->labels[i], entry);
+      }
     }
   });
   for (size_t i = 0; i < n; ++i) {
@@ -187,7 +194,7 @@ MetaPage initial_meta(Relation index, const OpclassInfo& info) {
     meta.pq_m = m;
     meta.pq_bits = bits;
   }
-  meta.code_size = static_cast<uint32>(code_size(info.type, info.codec, meta.dims, meta.pq_m, meta.pq_bits));
+  meta.code_size = static_cast<uint32>(code_size(info.type, info.codec, info.metric, meta.dims, meta.pq_m, meta.pq_bits));
   meta.flat_size = static_cast<uint32>(flat_size(info.type, meta.dims));
   meta.centroids = meta.codec_blob = meta.directory = InvalidBlockNumber;
   meta.buffer_head = meta.buffer_insert = kMetaBlock + 1;

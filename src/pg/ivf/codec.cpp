@@ -17,10 +17,11 @@ size_t flat_size(ValueType type, int32 dims) {
   }
 }
 
-size_t code_size(ValueType type, Codec codec, int32 dims, int32 pq_m, int32 pq_bits) {
+size_t code_size(ValueType type, Codec codec, Metric metric, int32 dims, int32 pq_m, int32 pq_bits) {
   switch (codec) {
     case Codec::kSq8: return static_cast<size_t>(dims);
-    case Codec::kPq: return pq_code_size(static_cast<size_t>(pq_m), pq_bits);
+    case Codec::kPq:
+      return pq_code_size(static_cast<size_t>(pq_m), pq_bits) + (metric == Metric::kL2 ? sizeof(float) : 0);
     default: return flat_size(type, dims);
   }
 }
@@ -72,10 +73,21 @@ void encode_entry(const IndexShape& shape, const PlainValue& value, const float*
       for (size_t i = 0; i < n; ++i) residual[i] -= centroid[i];
       memset(out, 0, shape.code_size);
       pq_encode(shape.pq, shape.pq_codebooks.data(), residual.data(), 1, out);
+      if (shape.metric == Metric::kL2) write_pq_term(shape, list, out);
       break;
     }
     default: write_flat(value, out); break;
   }
+}
+
+void write_pq_term(const IndexShape& shape, int32 list, uint8* entry) {
+  const size_t n = static_cast<size_t>(shape.dims);
+  std::vector<float> r(n);
+  pq_decode(shape.pq, shape.pq_codebooks.data(), entry, 1, r.data());
+  const float* centroid = shape.centroids.data() + static_cast<size_t>(list) * n;
+  const DistanceKernels& k = kernels();
+  const float term = k.dot_f32(r.data(), r.data(), n) + 2.0f * k.dot_f32(centroid, r.data(), n);
+  memcpy(entry + shape.pq.code_size(), &term, sizeof term);
 }
 
 Metric kmeans_metric(Metric metric) {
@@ -119,10 +131,19 @@ QueryDistance::QueryDistance(const IndexShape& shape, const PlainValue& query) :
     }
   }
   if (shape.codec == Codec::kPq && shape.lists > 0) {
-    pq_table_.resize(shape.pq.table_floats());
-    // Inner product and cosine: one table for the query, and a per-list bias (see set_list).
-    if (shape.metric != Metric::kL2)
-      pq_lookup_table(shape.pq, shape.pq_codebooks.data(), floats_.data(), shape.metric, pq_table_.data());
+    // One table per query: -(q . centroid) for every codebook entry of every subspace.
+    const size_t m = shape.pq.m, ksub = shape.pq.ksub(), dsub = shape.pq.dsub();
+    pq_table_.resize(m * ksub);
+    const float* cb = shape.pq_codebooks.data();
+    for (size_t sub = 0; sub < m; ++sub) {
+      const float* q = floats_.data() + sub * dsub;
+      for (size_t c = 0; c < ksub; ++c) {
+        const float* e = cb + (sub * ksub + c) * dsub;
+        float dot = 0;
+        for (size_t d = 0; d < dsub; ++d) dot += q[d] * e[d];
+        pq_table_[sub * ksub + c] = -dot;
+      }
+    }
   }
 }
 
@@ -130,14 +151,12 @@ void QueryDistance::set_list(int32 list) {
   if (shape_.codec != Codec::kPq || shape_.lists == 0) return;
   const size_t n = static_cast<size_t>(shape_.dims);
   const float* centroid = shape_.centroids.data() + static_cast<size_t>(list) * n;
-  if (shape_.metric == Metric::kL2) {
-    // |q - (c + r)|^2 = |(q - c) - r|^2: the table of the query's residual.
-    residual_.resize(n);
-    for (size_t i = 0; i < n; ++i) residual_[i] = floats_[i] - centroid[i];
-    pq_lookup_table(shape_.pq, shape_.pq_codebooks.data(), residual_.data(), Metric::kL2, pq_table_.data());
-  } else {
-    // q . (c + r) = q . c + q . r: the table gives -(q . r) (or 1 - q . r), the bias adds -(q . c).
-    pq_bias_ = -kernels().dot_f32(floats_.data(), centroid, n);
+  // |q - c - r|^2 = |q - c|^2 + (|r|^2 + 2 c.r) - 2 q.r;  q.(c + r) = q.c + q.r. The table gives -q.r,
+  // the entry carries the middle term (L2), the list gives the rest.
+  switch (shape_.metric) {
+    case Metric::kL2: pq_bias_ = kernels().l2sq_f32(floats_.data(), centroid, n); break;
+    case Metric::kCosine: pq_bias_ = 1.0f - kernels().dot_f32(floats_.data(), centroid, n); break;
+    default: pq_bias_ = -kernels().dot_f32(floats_.data(), centroid, n); break;
   }
 }
 
@@ -182,7 +201,20 @@ float QueryDistance::approximate(const uint8* code) const {
       const float dot = sq8_offset_dot_ + shape_.sq8.step() * static_cast<float>(k.dot_u8_i16(code, sq8_weights_.data(), n)) / sq8_scale_;
       return shape_.metric == Metric::kCosine ? 1.0f - dot : -dot;
     }
-    case Codec::kPq: return pq_adc(shape_.pq, pq_table_.data(), code) + pq_bias_;
+    case Codec::kPq: {
+      const size_t m = shape_.pq.m;
+      float adc = 0;
+      if (shape_.pq.nbits == 8) {
+        const float* t = pq_table_.data();
+        for (size_t sub = 0; sub < m; ++sub, t += 256) adc += t[code[sub]];
+      } else {
+        adc = pq_adc(shape_.pq, pq_table_.data(), code);
+      }
+      if (shape_.metric != Metric::kL2) return pq_bias_ + adc;
+      float term;
+      memcpy(&term, code + shape_.pq.code_size(), sizeof term);
+      return pq_bias_ + term + 2.0f * adc;
+    }
     default: return exact(code);
   }
 }

@@ -34,8 +34,12 @@ struct IndexShape {
 
 // Bytes of the flat payload: float32 for vector (unit length for cosine), binary16 for halfvec, the bits.
 size_t flat_size(ValueType type, int32 dims);
-// Bytes of a list entry payload for a codec.
-size_t code_size(ValueType type, Codec codec, int32 dims, int32 pq_m, int32 pq_bits);
+// Bytes of a list entry payload for a codec. L2 PQ entries carry, after the code, one float:
+// |r|^2 + 2 c.r for the decoded residual r and the list's centroid c, so a query's key is
+// |q - c|^2 + that - 2 q.r with one lookup table per query instead of one per probed list.
+size_t code_size(ValueType type, Codec codec, Metric metric, int32 dims, int32 pq_m, int32 pq_bits);
+// Writes the L2 PQ term of `code` in list `list` after the code (see code_size).
+void write_pq_term(const IndexShape& shape, int32 list, uint8* entry);
 
 // The value as k-means sees it: dims floats (bits as 0/1, cosine on unit length).
 void float_view(const PlainValue& value, float* out);
@@ -74,8 +78,7 @@ class QueryDistance {
   std::vector<int16> sq8_weights_;  // SQ8, inner product: quantized query weights
   float sq8_scale_ = 1, sq8_offset_dot_ = 0;
   std::vector<float> pq_table_;
-  std::vector<float> residual_;
-  float pq_bias_ = 0;  // inner product and cosine: -(query . centroid) of the current list
+  float pq_bias_ = 0;  // the current list's part of the key (see set_list)
 };
 
 }  // namespace piramid::pg::ivf

@@ -103,9 +103,9 @@ void pq_options(Relation index, int dims, int* m, int* bits) {
   *bits = options != nullptr ? options->bits : 8;
   *m = options != nullptr ? options->subvectors : 0;
   if (*m == 0) {
-    // Default: about four dimensions per subvector (the largest divisor of dims not above dims / 4).
+    // Default: about eight dimensions per subvector (the largest divisor of dims not above dims / 8).
     *m = 1;
-    for (int d = std::max(1, dims / 4); d >= 1; --d) {
+    for (int d = std::max(1, dims / 8); d >= 1; --d) {
       if (dims % d == 0) {
         *m = d;
         break;
@@ -128,7 +128,7 @@ PIRAMID_FUNCTION(ivf_pq_options) {
   local_relopts* relopts = reinterpret_cast<local_relopts*>(PG_GETARG_POINTER(0));
   init_local_reloptions(relopts, sizeof(PqOptions));
   add_local_int_reloption(relopts, "subvectors",
-                          "Number of PQ subvectors (must divide the dimensions; 0 = about dims / 4)", 0, 0, 16000,
+                          "Number of PQ subvectors (must divide the dimensions; 0 = about dims / 8)", 0, 0, 16000,
                           offsetof(PqOptions, subvectors));
   add_local_int_reloption(relopts, "bits", "Bits per PQ sub-code", 8, 4, 8, offsetof(PqOptions, bits));
   PG_RETURN_VOID();

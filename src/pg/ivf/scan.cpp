@@ -162,12 +162,21 @@ bool exact_from_heap(ScanState* s, IndexScanDesc scan, Candidate* c) {
   Datum values[INDEX_MAX_KEYS];
   bool isnull[INDEX_MAX_KEYS];
   MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-  FormIndexDatum(s->index_info, s->slot, s->estate, values, isnull);
+  const AttrNumber column = s->index_info->ii_IndexAttrNumbers[0];
+  if (column != 0) {
+    values[0] = slot_getattr(s->slot, column, &isnull[0]);  // a plain column: no expression machinery
+  } else {
+    FormIndexDatum(s->index_info, s->slot, s->estate, values, isnull);
+  }
   PlainValue v;
   bool ok = !isnull[0] && extract_value(s->info, values[0], &v) && v.dims == s->shape->dims;
   if (ok) {
-    write_flat(v, s->flat.data());
-    c->key = s->query->exact(s->flat.data());
+    if (v.type == ValueType::kVector) {
+      c->key = s->query->exact(reinterpret_cast<const uint8*>(v.dense));  // the flat payload of a vector
+    } else {
+      write_flat(v, s->flat.data());
+      c->key = s->query->exact(s->flat.data());
+    }
     c->exact = true;
   }
   MemoryContextSwitchTo(old);

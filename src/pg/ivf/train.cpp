@@ -73,7 +73,7 @@ Model train_model(const MetaPage& meta, const float* rows, size_t n,
     pq.struct_size = sizeof pq;
     pq.m = meta.pq_m;
     pq.nbits = meta.pq_bits;
-    pq.iterations = 15;
+    pq.iterations = 8;
     pq.seed = 7;
     pq.init_rows_per_cluster = 16;
     PqShape shape{dims, static_cast<size_t>(meta.pq_m), meta.pq_bits};
