@@ -8,11 +8,15 @@
 #include "pg/ivf/shape.h"
 #include "pg/ivf/train.h"
 
+extern "C" {
+#include "storage/bufmgr.h"
+}
+
 namespace piramid::pg::ivf {
 namespace {
 
 void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_tid) {
-  const MetaPage meta = read_meta_cpp(index);
+  MetaPage meta = read_meta_cpp(index);
   if (value.dims != meta.dims)
     throw Error(ErrorKind::kDataException,
                 "expected " + std::to_string(meta.dims) + " dimensions, not " + std::to_string(value.dims));
@@ -22,12 +26,26 @@ void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_
     std::vector<uint8> flat(meta.flat_size);
     write_flat(value, flat.data());
     const uint8* bytes = flat.data();
+    bool buffered = false;
     call_postgres([&] {
-      const BlockNumber used = append_entry(index, meta.buffer_insert, heap_tid, bytes, meta.flat_size, true, scratch);
-      if (used != meta.buffer_insert) set_insert_hint(index, InvalidBlockNumber, -1, used);
-      pfree(scratch);
+      // The meta page stays share-locked while the row goes into the buffer: training publishes its model
+      // under an exclusive lock, so once it has, no insert can still be adding to the buffer, and the
+      // emptied buffer can be cut off after the move (README.md, "Untrained buffer").
+      Buffer meta_buffer = lock_meta(index, BUFFER_LOCK_SHARE);
+      const MetaPage current = *meta_of(BufferGetPage(meta_buffer));
+      BlockNumber used = InvalidBlockNumber;
+      if (current.trained_lists == 0) {
+        used = append_entry(index, current.buffer_insert, heap_tid, bytes, meta.flat_size, true, scratch);
+        buffered = true;
+      }
+      UnlockReleaseBuffer(meta_buffer);
+      if (buffered && used != current.buffer_insert) set_insert_hint(index, InvalidBlockNumber, -1, used);
     });
-    return;
+    if (buffered) {
+      call_postgres([&] { pfree(scratch); });
+      return;
+    }
+    meta = read_meta_cpp(index);  // trained meanwhile: the row goes to its list
   }
   std::shared_ptr<const IndexShape> shape_ptr = index_shape(index, meta);
   const IndexShape& shape = *shape_ptr;

@@ -245,6 +245,35 @@ void delete_moved(Relation index, const std::vector<BlockNumber>& blocks, const 
   }
 }
 
+// Unlinks the pages after the buffer's head when the whole chain is empty, so scans stop reading them.
+// Only called on a trained index: no insert adds to the buffer once the model is published (inserts
+// hold the meta page share-locked while they append to it), so an empty chain stays empty. Scans
+// already walking the old pages still find them intact. The unlinked pages are not reused (REINDEX
+// reclaims them).
+void cut_empty_buffer(Relation index, BlockNumber head) {
+  call_postgres([&] {
+    bool empty = true;
+    for (BlockNumber block = head; block != InvalidBlockNumber && empty;) {
+      Buffer buffer = ReadBuffer(index, block);
+      LockBuffer(buffer, BUFFER_LOCK_SHARE);
+      Page page = BufferGetPage(buffer);
+      for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page) && empty; ++off)
+        empty = !ItemIdIsNormal(PageGetItemId(page, off));
+      block = page_opaque(page)->next;
+      UnlockReleaseBuffer(buffer);
+    }
+    if (!empty) return;
+    Buffer buffer = ReadBuffer(index, head);
+    LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+    if (page_opaque(BufferGetPage(buffer))->next != InvalidBlockNumber) {
+      GenericXLogState* state = GenericXLogStart(index);
+      page_opaque(GenericXLogRegisterBuffer(state, buffer, 0))->next = InvalidBlockNumber;
+      GenericXLogFinish(state);
+    }
+    UnlockReleaseBuffer(buffer);
+  });
+}
+
 }  // namespace
 
 size_t train_from_buffer(Relation index, bool explicit_call) {
@@ -319,6 +348,7 @@ size_t train_from_buffer(Relation index, bool explicit_call) {
     }
     if (moved_rows > 0) set_insert_hint(index, InvalidBlockNumber, -1, meta.buffer_head);
   });
+  if (moved_rows > 0) cut_empty_buffer(index, meta.buffer_head);
   return moved_rows;
 }
 
