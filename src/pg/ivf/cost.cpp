@@ -7,6 +7,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "utils/selfuncs.h"
 }
@@ -40,8 +41,10 @@ void cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* 
   const double tuples = std::max(1.0, path->indexinfo->tuples);
   costs.numIndexTuples = std::max(1.0, tuples * fraction);
   genericcostestimate(root, path, loop_count, &costs);
-  // genericcostestimate charges a fraction of the pages for a fraction of the tuples; the centroid and
-  // directory pages are read in full, which the per-tuple costs cover well enough.
+  // genericcostestimate charges random_page_cost per page; a list is a chain of pages written mostly in
+  // order, so charge them like a sequential read. (The centroid and directory pages are read in full,
+  // which the per-tuple costs cover well enough.)
+  costs.indexTotalCost -= costs.numIndexPages * std::max(0.0, random_page_cost - seq_page_cost);
   *startup_cost = costs.indexTotalCost;
   *total_cost = costs.indexTotalCost + tuples * kCostPerRowBeyondProbes;
   *selectivity = costs.indexSelectivity;
