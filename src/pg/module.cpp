@@ -12,4 +12,5 @@ void _PG_init(void) {
   // One line per component that has settings (GUCs) or reloption kinds; each lives with its component.
   piramid::pg::register_gpu_settings();
   piramid::pg::register_hnsw_settings();
+  piramid::pg::register_ivf_settings();
 }

@@ -9,4 +9,6 @@ void register_gpu_settings();  // src/pg/gpu/settings.cpp
 
 void register_hnsw_settings();  // src/pg/hnsw/options.cpp
 
+void register_ivf_settings();  // src/pg/ivf/options.cpp
+
 }  // namespace piramid::pg

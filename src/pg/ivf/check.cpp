@@ -1,0 +1,102 @@
+// piramid_index_check for ivf: the meta page, the centroid and directory chains, every list chain (page
+// types, no cycles, entry sizes, complete part sequences) and that every heap row that should be
+// indexed is, in a list or in the untrained buffer. A row found twice (a crash while the buffer was
+// moving into lists) is reported, not an error: scans return it once and vacuum removes both copies.
+#include "pg/ivf/check.h"
+
+#include "pg/am/opclass.h"
+#include "pg/guard.h"
+#include "pg/ivf/chain_reader.h"
+#include "pg/ivf/page_ops.h"
+#include "pg/ivf/shape.h"
+#include "pg/memory.h"
+
+extern "C" {
+#include "access/tableam.h"
+#include "catalog/index.h"
+#include "utils/memutils.h"
+}
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace piramid::pg::ivf {
+namespace {
+
+uint64 tid_key(const ItemPointerData& tid) {
+  return (uint64(ItemPointerGetBlockNumberNoCheck(&tid)) << 16) | ItemPointerGetOffsetNumberNoCheck(&tid);
+}
+
+struct CheckState {
+  std::unordered_map<uint64, int> entries;  // heap tid -> copies in the index
+  std::unordered_set<BlockNumber> pages;
+  size_t heap_rows = 0, missing = 0, in_lists = 0, in_buffer = 0, duplicates = 0;
+  ItemPointerData first_missing;
+  OpclassInfo info{};
+  MemoryContext tuple_context = nullptr;
+};
+
+void heap_callback(Relation index, ItemPointer tid, Datum* values, bool* isnull, bool alive, void* arg) {
+  CheckState* s = static_cast<CheckState*>(arg);
+  if (isnull[0]) return;
+  MemoryContext old = MemoryContextSwitchTo(s->tuple_context);
+  PlainValue v;
+  if (extract_value(s->info, values[0], &v)) {
+    s->heap_rows++;
+    if (s->entries.count(tid_key(*tid)) == 0) {
+      if (s->missing++ == 0) s->first_missing = *tid;
+    }
+  }
+  MemoryContextSwitchTo(old);
+  MemoryContextReset(s->tuple_context);
+}
+
+void read_chain(Relation index, CheckState* s, BlockNumber head, size_t payload, size_t* count) {
+  ChainReader reader(index, head, payload);
+  BlockNumber block = head;
+  while (block != InvalidBlockNumber) {
+    if (!s->pages.insert(block).second)
+      throw Error(ErrorKind::kIndexCorrupted, std::string("ivf index \"") + RelationGetRelationName(index) +
+                                                  "\" reaches page " + std::to_string(block) + " twice",
+                  "", "REINDEX the index.");
+    reader.next_page([&](const EntryHeader& h, const uint8*, const std::vector<BlockNumber>&) {
+      if (++s->entries[tid_key(h.heap_tid)] == 2) s->duplicates++;
+      ++*count;
+    });
+    block = reader.next_block();
+  }
+}
+
+}  // namespace
+
+void check_index(Relation index, Relation heap, StringInfo report) {
+  const MetaPage meta = read_meta(index);
+  MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "ivf check", ALLOCSET_DEFAULT_SIZES);
+  CheckState* s = guard([&] { return make_context_owned<CheckState>(context); });
+  s->info = index_opclass_info(index);
+  s->tuple_context = AllocSetContextCreate(context, "ivf check tuple", ALLOCSET_DEFAULT_SIZES);
+  if (meta.dims != column_dimensions(index) || meta.value_type != static_cast<uint8>(s->info.type) ||
+      meta.metric != static_cast<uint8>(s->info.metric) || meta.codec != static_cast<uint8>(s->info.codec))
+    ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED), errmsg("ivf index \"%s\" is corrupted", RelationGetRelationName(index)),
+                    errdetail("The meta page does not match the column and operator class."), errhint("REINDEX the index.")));
+  guard([&] {
+    std::shared_ptr<const IndexShape> shape = index_shape(index, meta);
+    read_chain(index, s, meta.buffer_head, meta.flat_size, &s->in_buffer);
+    for (const ListEntry& e : shape->directory) read_chain(index, s, e.head, meta.code_size, &s->in_lists);
+  });
+  IndexInfo* index_info = BuildIndexInfo(index);
+  table_index_build_scan(heap, index, index_info, true, false, heap_callback, s, nullptr);
+  if (s->missing > 0)
+    ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED), errmsg("ivf index \"%s\" is corrupted", RelationGetRelationName(index)),
+                    errdetail("%zu of %zu table rows are missing from the index, the first at (%u,%u).", s->missing,
+                              s->heap_rows, ItemPointerGetBlockNumber(&s->first_missing),
+                              ItemPointerGetOffsetNumber(&s->first_missing)),
+                    errhint("REINDEX the index.")));
+  appendStringInfo(report, "ivf index \"%s\": %s, %d lists, %zu entries in lists, %zu in the untrained buffer, %zu table rows all indexed",
+                   RelationGetRelationName(index), meta.trained_lists > 0 ? "trained" : "untrained", meta.trained_lists,
+                   s->in_lists, s->in_buffer, s->heap_rows);
+  if (s->duplicates > 0) appendStringInfo(report, ", %zu rows indexed twice (an interrupted move from the buffer)", s->duplicates);
+  MemoryContextDelete(context);
+}
+
+}  // namespace piramid::pg::ivf

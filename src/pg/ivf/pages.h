@@ -1,0 +1,89 @@
+// Page layout of an ivf index (README.md in this folder tells the whole story).
+//
+//   block 0          meta page: shape, codec, training state, where everything else starts
+//   blob pages       chains of pages each holding one item: byte strings larger than a page (centroids,
+//                    the SQ8 quantizer, PQ codebooks), written once when the index is trained
+//   directory pages  chain of pages holding, per list, the first page of its chain and a page to try
+//                    first for inserts
+//   list pages       chains of list entries: the untrained buffer's chain (head in the meta page) and
+//                    one chain per list
+//
+// Every page has the standard layout (line pointers, PageAddItem), so Generic WAL, checksums and
+// pg_basebackup work unchanged; PageOpaque sits in the special space.
+#pragma once
+
+#include "pg/postgres_headers.h"
+
+extern "C" {
+#include "storage/bufpage.h"
+#include "storage/itemptr.h"
+}
+
+#include <cstdint>
+
+namespace piramid::pg::ivf {
+
+constexpr uint32 kMagic = 0x50495646;  // "PIVF"
+constexpr uint32 kVersion = 1;
+constexpr BlockNumber kMetaBlock = 0;
+constexpr uint16 kPageId = 0xFF92;
+
+enum PageType : uint16 { kMetaPage = 1, kBlobPage = 2, kDirectoryPage = 3, kListPage = 4 };
+
+struct PageOpaque {
+  BlockNumber next;  // next page of the same chain, or InvalidBlockNumber
+  uint16 page_type;
+  uint16 page_id;  // kPageId, so tools can recognise piramid ivf pages
+};
+
+struct MetaPage {
+  uint32 magic;
+  uint32 version;
+  int32 dims;
+  int32 lists;          // the lists option
+  int32 trained_lists;  // lists that exist; 0 while the index is untrained
+  uint8 value_type;     // ValueType
+  uint8 metric;         // Metric
+  uint8 codec;          // Codec
+  uint8 unused;
+  uint32 code_size;     // bytes of an entry's payload in a list (codes, or the flat value)
+  uint32 flat_size;     // bytes of an entry's payload in the untrained buffer (always the flat value)
+  int32 pq_m;           // PQ subvectors (kPq)
+  int32 pq_bits;        // PQ bits per sub-code (kPq)
+  float sq8_step;       // SQ8 step (kSq8)
+  BlockNumber centroids;  // blob: trained_lists x dims float32
+  BlockNumber codec_blob; // blob: SQ8 offsets (dims floats) or PQ codebooks
+  BlockNumber directory;  // first directory page
+  BlockNumber buffer_head;    // first page of the untrained buffer's chain (always exists)
+  BlockNumber buffer_insert;  // buffer page to try first for inserts
+  uint64 build_id;      // random, set whenever centroids change: keys the per-backend centroid cache
+};
+
+// One list in a directory page. Directory pages hold one item: an array of these.
+struct ListEntry {
+  BlockNumber head;    // first page of the list's chain (never changes once written)
+  BlockNumber insert;  // page to try first for inserts (a hint: inserts follow `next` from it)
+};
+
+// The header of every list entry tuple; `payload` bytes follow. A payload larger than one page is cut
+// into `parts` consecutive pieces, each on its own page, in chain order (see README.md, "Large values").
+struct EntryHeader {
+  ItemPointerData heap_tid;
+  uint8 part;   // 0 .. parts - 1
+  uint8 parts;  // 1 for entries that fit one page
+};
+static_assert(sizeof(EntryHeader) == 8, "entry header is 8 bytes");
+
+// The largest item the pages take, and the payload bytes one part of an entry carries.
+constexpr size_t kMaxItemSize =
+    MAXALIGN_DOWN(BLCKSZ - MAXALIGN(SizeOfPageHeaderData + sizeof(ItemIdData)) - MAXALIGN(sizeof(PageOpaque)));
+constexpr size_t kPartPayload = kMaxItemSize - sizeof(EntryHeader);
+constexpr size_t kBlobPayload = kMaxItemSize;
+constexpr size_t kDirectoryPerPage = kMaxItemSize / sizeof(ListEntry);
+
+inline PageOpaque* page_opaque(Page page) { return reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page)); }
+inline MetaPage* meta_of(Page page) { return reinterpret_cast<MetaPage*>(PageGetContents(page)); }
+
+inline size_t entry_parts(size_t payload) { return payload <= kPartPayload ? 1 : (payload + kPartPayload - 1) / kPartPayload; }
+
+}  // namespace piramid::pg::ivf

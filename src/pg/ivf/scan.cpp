@@ -1,0 +1,343 @@
+// An ivf scan: the query's nearest `probes` lists (by centroid) and the untrained buffer are read; every
+// entry gets a key (exact for flat opclasses, from its code for SQ8 and PQ). Flat candidates come out in
+// exact order. Quantized candidates are taken `ivf.rerank` at a time in code order, their vectors fetched
+// from the table with the scan's snapshot, and each batch is returned in exact order with exact distances.
+// When the candidates run out, an iterative scan probes the next lists, up to max_probes.
+#include "pg/ivf/scan.h"
+
+#include "pg/guard.h"
+#include "pg/ivf/chain_reader.h"
+#include "pg/ivf/codec.h"
+#include "pg/ivf/page_ops.h"
+#include "pg/ivf/shape.h"
+#include "pg/memory.h"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/tableam.h"
+#include "catalog/index.h"
+#include "executor/executor.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+}
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_set>
+
+namespace piramid::pg::ivf {
+namespace {
+
+constexpr size_t kExactBatch = 64;
+
+struct Candidate {
+  float key;
+  ItemPointerData tid;
+  bool exact;
+};
+
+uint64 tid_key(const ItemPointerData& tid) {
+  return (uint64(ItemPointerGetBlockNumberNoCheck(&tid)) << 16) | ItemPointerGetOffsetNumberNoCheck(&tid);
+}
+
+struct ScanState {
+  MemoryContext context = nullptr;
+  Flavor flavor = Flavor::kIvf;
+  ScanSettings settings{};
+  OpclassInfo info{};
+  bool started = false;
+  bool exhausted = false;
+  bool all_rows = false;
+
+  MetaPage meta{};
+  std::shared_ptr<const IndexShape> shape;
+  std::unique_ptr<QueryDistance> query;
+  std::vector<int32> order;  // lists, nearest centroid first
+  size_t probed = 0;
+  size_t probe_limit = 0;
+
+  std::vector<Candidate> pool;  // sorted by key
+  size_t pool_next = 0;
+  std::vector<Candidate> batch;  // exact keys, sorted
+  size_t batch_next = 0;
+  std::unordered_set<uint64> returned;
+
+  // all-rows mode: chains still to read (buffer first, then every list)
+  std::vector<BlockNumber> chains;
+  std::vector<ItemPointerData> tids;
+
+  // re-ranking from the heap (Postgres objects, released by release_heap())
+  IndexFetchTableData* fetch = nullptr;
+  TupleTableSlot* slot = nullptr;
+  EState* estate = nullptr;
+  IndexInfo* index_info = nullptr;
+  std::vector<uint8> flat;
+};
+
+// Reads one chain, adding its entries to the pool. C++ context.
+void read_chain_into_pool(ScanState* s, Relation index, BlockNumber head, bool buffer, int32 list = -1) {
+  const IndexShape& shape = *s->shape;
+  if (list >= 0) s->query->set_list(list);
+  ChainReader reader(index, head, buffer ? shape.flat_size : shape.code_size);
+  const bool exact = buffer || s->query->codes_are_exact();
+  const QueryDistance& q = *s->query;
+  while (reader.next_page([&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
+    const float key = buffer ? q.exact(payload) : q.approximate(payload);
+    s->pool.push_back(Candidate{key, h.heap_tid, exact});
+  })) {
+  }
+}
+
+// Probes up to `count` more lists; false if there were none left. C++ context.
+bool probe_more(ScanState* s, Relation index, size_t count) {
+  const size_t end = std::min(s->probe_limit, s->probed + count);
+  if (s->probed >= end) return false;
+  s->pool.erase(s->pool.begin(), s->pool.begin() + static_cast<std::ptrdiff_t>(s->pool_next));
+  s->pool_next = 0;
+  for (; s->probed < end; ++s->probed) {
+    const int32 list = s->order[s->probed];
+    read_chain_into_pool(s, index, s->shape->directory[static_cast<size_t>(list)].head, false, list);
+  }
+  return true;
+}
+
+void start(ScanState* s, Relation index, const PlainValue& value) {
+  s->meta = read_meta_cpp(index);
+  s->shape = index_shape(index, s->meta);
+  const IndexShape& shape = *s->shape;
+  if (value.dims != shape.dims)
+    throw Error(ErrorKind::kDataException, std::string("different ") + value_type_name(shape.type) + " dimensions " +
+                                               std::to_string(shape.dims) + " and " + std::to_string(value.dims));
+  s->query = std::make_unique<QueryDistance>(shape, value);
+  read_chain_into_pool(s, index, s->meta.buffer_head, true);
+  if (shape.lists > 0) {
+    std::vector<float> keys(static_cast<size_t>(shape.lists));
+    s->query->centroid_keys(keys.data());
+    s->order.resize(keys.size());
+    std::iota(s->order.begin(), s->order.end(), 0);
+    s->probe_limit = std::min<size_t>(keys.size(), static_cast<size_t>(std::max(s->settings.probes,
+        s->settings.iterative_scan != kIterativeOff ? s->settings.max_probes : s->settings.probes)));
+    const size_t first = std::min<size_t>(keys.size(), static_cast<size_t>(s->settings.probes));
+    std::partial_sort(s->order.begin(), s->order.begin() + static_cast<std::ptrdiff_t>(s->probe_limit), s->order.end(),
+                      [&](int32 a, int32 b) { return keys[static_cast<size_t>(a)] < keys[static_cast<size_t>(b)] ||
+                                                     (keys[static_cast<size_t>(a)] == keys[static_cast<size_t>(b)] && a < b); });
+    s->order.resize(s->probe_limit);
+    s->probe_limit = std::max(s->probe_limit, first);
+    probe_more(s, index, first);
+  }
+}
+
+// Sets up what fetching table rows needs (plain glue).
+void prepare_heap(ScanState* s, IndexScanDesc scan) {
+  MemoryContext old = MemoryContextSwitchTo(s->context);
+  s->fetch = table_index_fetch_begin(scan->heapRelation);
+  s->slot = table_slot_create(scan->heapRelation, nullptr);
+  s->estate = CreateExecutorState();
+  s->index_info = BuildIndexInfo(scan->indexRelation);
+  MemoryContextSwitchTo(old);
+}
+
+void release_heap(ScanState* s) {
+  if (s->slot != nullptr) ExecDropSingleTupleTableSlot(s->slot);
+  if (s->fetch != nullptr) table_index_fetch_end(s->fetch);
+  if (s->estate != nullptr) FreeExecutorState(s->estate);
+  s->slot = nullptr;
+  s->fetch = nullptr;
+  s->estate = nullptr;
+}
+
+// Gives candidate c its exact key from its table row as the scan's snapshot sees it; false when the
+// snapshot sees no row there (plain glue; the batch was sized beforehand).
+bool exact_from_heap(ScanState* s, IndexScanDesc scan, Candidate* c) {
+  if (s->fetch == nullptr) prepare_heap(s, scan);
+  bool call_again = false, all_dead = false;
+  ItemPointerData tid = c->tid;
+  bool found = table_index_fetch_tuple(s->fetch, &tid, scan->xs_snapshot, s->slot, &call_again, &all_dead);
+  if (!found) return false;
+  ExprContext* econtext = GetPerTupleExprContext(s->estate);
+  econtext->ecxt_scantuple = s->slot;
+  Datum values[INDEX_MAX_KEYS];
+  bool isnull[INDEX_MAX_KEYS];
+  MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+  const AttrNumber column = s->index_info->ii_IndexAttrNumbers[0];
+  if (column != 0) {
+    values[0] = slot_getattr(s->slot, column, &isnull[0]);  // a plain column: no expression machinery
+  } else {
+    FormIndexDatum(s->index_info, s->slot, s->estate, values, isnull);
+  }
+  PlainValue v;
+  bool ok = !isnull[0] && extract_value(s->info, values[0], &v) && v.dims == s->shape->dims;
+  if (ok) {
+    if (v.type == ValueType::kVector) {
+      c->key = s->query->exact(reinterpret_cast<const uint8*>(v.dense));  // the flat payload of a vector
+    } else {
+      write_flat(v, s->flat.data());
+      c->key = s->query->exact(s->flat.data());
+    }
+    c->exact = true;
+  }
+  MemoryContextSwitchTo(old);
+  ResetExprContext(econtext);
+  ExecClearTuple(s->slot);
+  return ok;
+}
+
+// Fills the next batch (plain glue around C++ steps). False when the scan is over.
+bool next_batch(ScanState* s, IndexScanDesc scan) {
+  for (;;) {
+    size_t take = 0;
+    bool more = true;
+    guard([&] {
+      s->batch.clear();
+      s->batch_next = 0;
+      if (s->pool_next >= s->pool.size()) {
+        const size_t step = static_cast<size_t>(std::max(1, s->settings.probes));
+        more = s->settings.iterative_scan != kIterativeOff && probe_more(s, scan->indexRelation, step);
+        if (!more) return;
+      }
+      // The pool stays unsorted: each batch selects the smallest keys left (a LIMIT query needs one
+      // batch). Exact keys come out in exact order whatever the batch size; quantized ones are re-ranked
+      // `rerank` at a time.
+      const bool exact = s->query->codes_are_exact() || s->shape->lists == 0;
+      take = std::min(s->pool.size() - s->pool_next, exact ? kExactBatch : static_cast<size_t>(s->settings.rerank));
+      const auto first = s->pool.begin() + static_cast<std::ptrdiff_t>(s->pool_next);
+      const auto last = first + static_cast<std::ptrdiff_t>(take);
+      const auto by_key = [](const Candidate& a, const Candidate& b) { return a.key < b.key; };
+      if (last != s->pool.end()) std::nth_element(first, last, s->pool.end(), by_key);
+      std::sort(first, last, by_key);
+      s->batch.assign(first, last);
+      s->pool_next += take;
+      s->flat.resize(s->shape->flat_size);
+    });
+    if (!more) return false;
+    size_t kept = 0;
+    for (size_t i = 0; i < take; ++i) {
+      Candidate c = s->batch[i];
+      if (s->returned.count(tid_key(c.tid))) continue;  // a row moved from the buffer into a list meanwhile
+      if (!c.exact && !exact_from_heap(s, scan, &c)) continue;
+      s->batch[kept++] = c;
+    }
+    guard([&] {
+      s->batch.resize(kept);
+      std::stable_sort(s->batch.begin(), s->batch.end(), [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
+    });
+    if (kept > 0) return true;
+    CHECK_FOR_INTERRUPTS();
+  }
+}
+
+// NULL or directionless queries: every entry, unordered.
+bool next_unordered(ScanState* s, IndexScanDesc scan, ItemPointerData* tid) {
+  for (;;) {
+    if (s->batch_next < s->tids.size()) {
+      *tid = s->tids[s->batch_next++];
+      if (s->returned.insert(tid_key(*tid)).second) return true;
+      continue;
+    }
+    bool more = false;
+    guard([&] {
+      s->tids.clear();
+      s->batch_next = 0;
+      if (s->chains.empty()) return;
+      more = true;
+      ChainReader reader(scan->indexRelation, s->chains.back(), 0);
+      s->chains.pop_back();
+      while (reader.next_page([&](const EntryHeader& h, const uint8*, const std::vector<BlockNumber>&) {
+        s->tids.push_back(h.heap_tid);
+      })) {
+      }
+    });
+    if (!more) return false;
+  }
+}
+
+}  // namespace
+
+IndexScanDesc begin_scan(Relation index, int nkeys, int norderbys, Flavor flavor) {
+  IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+  MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "ivf scan", ALLOCSET_DEFAULT_SIZES);
+  ScanState* s = guard([&] { return make_context_owned<ScanState>(context); });
+  s->context = context;
+  s->flavor = flavor;
+  scan->opaque = s;
+  scan->xs_orderbyvals = static_cast<Datum*>(palloc0(sizeof(Datum) * std::max(1, norderbys)));
+  scan->xs_orderbynulls = static_cast<bool*>(palloc(sizeof(bool) * std::max(1, norderbys)));
+  return scan;
+}
+
+void rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
+  ScanState* old = static_cast<ScanState*>(scan->opaque);
+  MemoryContext context = old->context;
+  const Flavor flavor = old->flavor;
+  release_heap(old);
+  MemoryContextReset(context);  // deletes the old state
+  ScanState* s = guard([&] { return make_context_owned<ScanState>(context); });
+  s->context = context;
+  s->flavor = flavor;
+  scan->opaque = s;
+  if (keys && scan->numberOfKeys > 0) memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
+  if (orderbys && scan->numberOfOrderBys > 0)
+    memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
+}
+
+bool get_tuple(IndexScanDesc scan, ScanDirection direction) {
+  ScanState* s = static_cast<ScanState*>(scan->opaque);
+  if (!s->started) {
+    s->started = true;
+    if (scan->orderByData == nullptr || scan->numberOfOrderBys == 0) elog(ERROR, "cannot scan ivf index without order");
+    if (!IsMVCCSnapshot(scan->xs_snapshot)) elog(ERROR, "non-MVCC snapshots are not supported with ivf");
+    pgstat_count_index_scan(scan->indexRelation);
+    s->settings = scan_settings(s->flavor);
+    s->info = index_opclass_info(scan->indexRelation);
+    const Datum query = scan->orderByData[0].sk_argument;
+    PlainValue value;
+    MemoryContext old = MemoryContextSwitchTo(s->context);
+    s->all_rows = (scan->orderByData[0].sk_flags & SK_ISNULL) || !extract_value(s->info, query, &value);
+    if (s->all_rows) {
+      const MetaPage meta = read_meta(scan->indexRelation);
+      guard([&] {
+        std::shared_ptr<const IndexShape> shape = index_shape(scan->indexRelation, meta);
+        for (const ListEntry& e : shape->directory) s->chains.push_back(e.head);
+        s->chains.push_back(meta.buffer_head);
+      });
+    } else {
+      guard([&] { start(s, scan->indexRelation, value); });
+    }
+    MemoryContextSwitchTo(old);
+  }
+  scan->xs_recheck = false;
+  scan->xs_recheckorderby = false;
+  if (s->all_rows) {
+    scan->xs_orderbynulls[0] = true;
+    return next_unordered(s, scan, &scan->xs_heaptid);
+  }
+  for (;;) {
+    if (s->exhausted) return false;
+    while (s->batch_next < s->batch.size()) {
+      const Candidate& c = s->batch[s->batch_next++];
+      bool fresh = false;
+      guard([&] { fresh = s->returned.insert(tid_key(c.tid)).second; });
+      if (!fresh) continue;
+      scan->xs_heaptid = c.tid;
+      scan->xs_orderbyvals[0] = Float8GetDatum(key_to_distance(s->shape->metric, c.key));
+      scan->xs_orderbynulls[0] = false;
+      return true;
+    }
+    MemoryContext old = MemoryContextSwitchTo(s->context);
+    const bool more = next_batch(s, scan);
+    MemoryContextSwitchTo(old);
+    if (!more) s->exhausted = true;
+  }
+}
+
+void end_scan(IndexScanDesc scan) {
+  ScanState* s = static_cast<ScanState*>(scan->opaque);
+  release_heap(s);
+  MemoryContextDelete(s->context);
+  scan->opaque = nullptr;
+}
+
+}  // namespace piramid::pg::ivf
