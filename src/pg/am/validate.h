@@ -1,4 +1,4 @@
-// amvalidate shared by piramid's ordering-only access methods (ivf, ivfflat): an operator class needs
+// amvalidate shared by piramid's ordering-only access methods (hnsw, ivf, ivfflat): an operator class needs
 // support function 1 (its OpclassInfo), may have support functions up to `max_support` (options), and
 // has exactly one operator: strategy 1, FOR ORDER BY, returning double precision.
 #pragma once

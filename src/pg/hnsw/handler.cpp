@@ -1,6 +1,7 @@
 // The hnsw access method: the IndexAmRoutine that ties the callbacks together. Every callback runs its
 // body inside guard() so no C++ exception can reach Postgres.
 #include "pg/am/index_check.h"
+#include "pg/am/validate.h"
 #include "pg/guard.h"
 #include "pg/hnsw/build.h"
 #include "pg/hnsw/check.h"
@@ -9,7 +10,6 @@
 #include "pg/hnsw/options.h"
 #include "pg/hnsw/scan.h"
 #include "pg/hnsw/vacuum.h"
-#include "pg/hnsw/validate.h"
 
 extern "C" {
 #include "access/amapi.h"
@@ -43,7 +43,8 @@ void am_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cos
   guard([&] { cost_estimate(root, path, loop_count, startup, total, selectivity, correlation, pages); });
 }
 bytea* am_options(Datum reloptions, bool validate) { return guard([&] { return parse_options(reloptions, validate); }); }
-bool am_validate(Oid opclass) { return guard([&] { return validate_opclass(opclass); }); }
+// Plain glue (catalog lookups only): no guard needed.
+bool am_validate(Oid opclass) { return validate_ordering_opclass(opclass, "hnsw", 1); }
 char* am_phase_name(int64 phase) { return guard([&] { return build_phase_name(phase); }); }
 IndexScanDesc am_begin_scan(Relation index, int nkeys, int norderbys) {
   return guard([&] { return begin_scan(index, nkeys, norderbys); });

@@ -48,7 +48,7 @@ bytea* am_options(Datum reloptions, bool validate) {
 }
 template <Flavor F>
 bool am_validate(Oid opclass) {
-  return guard([&] { return validate_ordering_opclass(opclass, F == Flavor::kIvf ? "ivf" : "ivfflat", 2); });
+  return validate_ordering_opclass(opclass, F == Flavor::kIvf ? "ivf" : "ivfflat", 2);  // plain glue
 }
 char* am_phase_name(int64 phase) { return guard([&] { return build_phase_name(phase); }); }
 template <Flavor F>
