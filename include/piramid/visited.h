@@ -2,6 +2,7 @@
 // where node ids are tuple addresses rather than dense numbers.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -12,6 +13,8 @@ class VisitedSet {
  public:
   explicit VisitedSet(size_t expected = 1024) { reset(expected); }
 
+  // Empties the set, sized for `expected` keys. Memory is kept across resets and growths (two tables
+  // swap roles), so a set reused by many searches stops allocating once warm.
   void reset(size_t expected) {
     size_t capacity = 64;
     while (capacity < expected * 2) capacity <<= 1;
@@ -57,15 +60,16 @@ class VisitedSet {
   }
 
   void grow() {
-    std::vector<uint64_t> bigger(slots_.size() * 2, 0);
+    spare_.assign(slots_.size() * 2, 0);
     size_ = 0;
     for (uint64_t key : slots_) {
-      if (key != 0) place(bigger, key);
+      if (key != 0) place(spare_, key);
     }
-    slots_.swap(bigger);
+    slots_.swap(spare_);
   }
 
   std::vector<uint64_t> slots_;
+  std::vector<uint64_t> spare_;
   size_t size_ = 0;
 };
 

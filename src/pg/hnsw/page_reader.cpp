@@ -23,7 +23,32 @@ char* node_at(Page page, OffsetNumber offset) {
 
 }  // namespace
 
-PageReader::PageReader(Relation index, const IndexShape& shape) : index_(index), shape_(shape) {
+namespace {
+
+std::vector<std::unique_ptr<void, void (*)(void*)>>& unused_pool() {
+  static std::vector<std::unique_ptr<void, void (*)(void*)>> pool;
+  return pool;
+}
+
+}  // namespace
+
+std::unique_ptr<PageReader::Pooled> PageReader::take_pooled() {
+  auto& pool = unused_pool();
+  if (pool.empty()) return std::make_unique<Pooled>();
+  std::unique_ptr<Pooled> p(static_cast<Pooled*>(pool.back().release()));
+  pool.pop_back();
+  return p;
+}
+
+PageReader::~PageReader() {
+  auto& pool = unused_pool();
+  if (pool.size() >= 4) return;  // nested or concurrent scans beyond a few: let it go
+  arena_.clear();
+  pool.emplace_back(pooled_.release(), [](void* p) { delete static_cast<Pooled*>(p); });
+}
+
+PageReader::PageReader(Relation index, const IndexShape& shape)
+    : index_(index), shape_(shape), pooled_(take_pooled()), visited_(pooled_->visited), arena_(pooled_->arena) {
   BlockNumber blocks = 0;
   call_postgres([&] { blocks = RelationGetNumberOfBlocks(index); });
   if (shape_.recent_buffers.size() < blocks) shape_.recent_buffers.resize(blocks + blocks / 8 + 64, InvalidBuffer);

@@ -11,6 +11,7 @@
 #include "piramid/hnsw/search.h"
 #include "piramid/visited.h"
 
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -37,6 +38,9 @@ class PageReader {
   using Id = uint64;  // tid_key() of a node tuple
 
   PageReader(Relation index, const IndexShape& shape);
+  ~PageReader();
+  PageReader(const PageReader&) = delete;
+  PageReader& operator=(const PageReader&) = delete;
 
   // The query's distances; `table` (navigation codes' distances) is required when the index has them.
   void set_query(const piramid::hnsw::QueryDistance* query, const piramid::hnsw::NavTable* table) {
@@ -84,7 +88,16 @@ class PageReader {
   const IndexShape& shape_;
   const piramid::hnsw::QueryDistance* query_ = nullptr;
   const piramid::hnsw::NavTable* table_ = nullptr;
-  VisitedSet visited_;
+  // The visited set and the arena of kept codes come from a small per-backend pool and go back to it, so
+  // a scan reuses the memory of the previous one instead of paging in fresh memory every query.
+  struct Pooled {
+    VisitedSet visited;
+    std::vector<uint8> arena;
+  };
+  static std::unique_ptr<Pooled> take_pooled();
+  std::unique_ptr<Pooled> pooled_;
+  VisitedSet& visited_;
+  std::vector<uint8>& arena_;
   std::vector<uint8> scratch_;
   std::vector<ItemPointerData> links_;
   std::vector<float> approx_;
@@ -93,7 +106,6 @@ class PageReader {
   const std::vector<uint8>* value_code_ = nullptr;
   Id last_same_id_ = 0;  // the last expanded node, when it holds exactly the value being inserted
   std::unordered_map<Id, ExpandedNode> kept_;
-  std::vector<uint8> arena_;
 };
 
 }  // namespace piramid::pg::hnsw
