@@ -64,6 +64,12 @@ void register_all() {
     dims(benchmark::RegisterBenchmark(("dot_f16/" + v).c_str(), [k](benchmark::State& s) {
       run<uint16_t>(s, k->dot_f16);
     }));
+    dims(benchmark::RegisterBenchmark(("l1_f16/" + v).c_str(), [k](benchmark::State& s) {
+      run<uint16_t>(s, k->l1_f16);
+    }));
+    dims(benchmark::RegisterBenchmark(("cosine_f16/" + v).c_str(), [k](benchmark::State& s) {
+      run<uint16_t>(s, k->cosine_f16);
+    }));
     dims(benchmark::RegisterBenchmark(("hamming_bits/" + v).c_str(), [k](benchmark::State& s) {
       // dims bits = dims / 8 bytes
       const size_t nbytes = static_cast<size_t>(s.range(0)) / 8;
