@@ -25,8 +25,16 @@ char* node_at(Page page, OffsetNumber offset) {
 
 namespace {
 
+constexpr size_t kPoolSize = 4;
+
+// Reserved once, so giving memory back (which can run in a memory-context reset during error recovery)
+// never allocates.
 std::vector<std::unique_ptr<void, void (*)(void*)>>& unused_pool() {
-  static std::vector<std::unique_ptr<void, void (*)(void*)>> pool;
+  static std::vector<std::unique_ptr<void, void (*)(void*)>> pool = [] {
+    std::vector<std::unique_ptr<void, void (*)(void*)>> p;
+    p.reserve(kPoolSize);
+    return p;
+  }();
   return pool;
 }
 
@@ -42,7 +50,7 @@ std::unique_ptr<PageReader::Pooled> PageReader::take_pooled() {
 
 PageReader::~PageReader() {
   auto& pool = unused_pool();
-  if (pool.size() >= 4) return;  // nested or concurrent scans beyond a few: let it go
+  if (pool.size() >= kPoolSize) return;  // nested scans beyond a few: let it go
   arena_.clear();
   pool.emplace_back(pooled_.release(), [](void* p) { delete static_cast<Pooled*>(p); });
 }
