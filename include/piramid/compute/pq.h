@@ -58,10 +58,22 @@ void pq_decode(const PqShape& shape, const float* codebooks, const uint8_t* code
 void pq_lookup_table(const PqShape& shape, const float* codebooks, const float* query, Metric metric,
                      float* table);
 
+// Codebooks laid out dimension-major within each subspace (m x dsub x ksub floats): the table of a query
+// is then dsub multiply-adds over ksub contiguous floats per subspace, which SIMD does 8 entries at a
+// time. Callers that build many tables from the same codebooks keep this copy (codebook_floats() floats).
+std::vector<float> pq_transpose_codebooks(const PqShape& shape, const float* codebooks);
+
+// pq_lookup_table from transposed codebooks; the same table.
+void pq_lookup_table_transposed(const PqShape& shape, const float* transposed, const float* query, Metric metric,
+                                float* table);
+
 // The table distance to one code.
 float pq_adc(const PqShape& shape, const float* table, const uint8_t* code);
 
 // Table distances to n codes stored one after another (code_size() bytes each); out gets n floats.
 void pq_adc_batch(const PqShape& shape, const float* table, const uint8_t* codes, size_t n, float* out);
+
+// The same for n codes anywhere (for example the entries of an index page).
+void pq_adc_gather(const PqShape& shape, const float* table, const uint8_t* const* codes, size_t n, float* out);
 
 }  // namespace piramid

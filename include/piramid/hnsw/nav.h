@@ -12,6 +12,7 @@
 #pragma once
 
 #include "piramid/compute/context.h"
+#include "piramid/compute/pq4.h"
 #include "piramid/metric.h"
 
 #include <cstddef>
@@ -20,7 +21,7 @@
 
 namespace piramid::hnsw {
 
-constexpr size_t kNavBlockEntries = 32;
+constexpr size_t kNavBlockEntries = kPq4BlockEntries;
 
 // The number of subspaces for `dims` dimensions when a node's level-0 and level-1 lists (capacities
 // 2 * links and links) together may spend at most `budget_bytes` on navigation blocks.
@@ -32,16 +33,15 @@ inline size_t nav_code_bytes(size_t m) { return m / 2; }
 inline size_t nav_blocks(size_t entries) { return (entries + kNavBlockEntries - 1) / kNavBlockEntries; }
 
 // Copies a code into / out of slot `slot` (0..31) of a block.
-void nav_block_put(uint8_t* block, size_t m, size_t slot, const uint8_t* code);
-void nav_block_get(const uint8_t* block, size_t m, size_t slot, uint8_t* code);
+inline void nav_block_put(uint8_t* block, size_t m, size_t slot, const uint8_t* code) {
+  pq4_block_put(block, m, slot, code);
+}
+inline void nav_block_get(const uint8_t* block, size_t m, size_t slot, uint8_t* code) {
+  pq4_block_get(block, m, slot, code);
+}
 
 // A query's distances to navigation codes: approx = bias + scale * (sum of m uint8 table entries).
-struct NavTable {
-  std::vector<uint8_t> lut;  // m x 16
-  float bias = 0;
-  float scale = 0;
-  float approx(uint32_t sum) const { return bias + scale * static_cast<float>(sum); }
-};
+using NavTable = Pq4Table;
 
 class NavQuantizer {
  public:
@@ -69,6 +69,7 @@ class NavQuantizer {
  private:
   size_t dims_ = 0, m_ = 0, dsub_ = 0;
   std::vector<float> codebooks_;
+  std::vector<float> transposed_;  // codebooks_ as pq_transpose_codebooks lays them out, for table()
 };
 
 }  // namespace piramid::hnsw

@@ -122,33 +122,22 @@ void pq_decode(const PqShape& shape, const float* codebooks, const uint8_t* code
 void pq_lookup_table(const PqShape& shape, const float* codebooks, const float* query, Metric metric,
                      float* table) {
   shape.validate();
+  const std::vector<float> transposed = pq_transpose_codebooks(shape, codebooks);
+  pq_lookup_table_transposed(shape, transposed.data(), query, metric, table);
+}
+
+std::vector<float> pq_transpose_codebooks(const PqShape& shape, const float* codebooks) {
+  shape.validate();
   const size_t ksub = shape.ksub(), dsub = shape.dsub();
-  const DistanceKernels& k = kernels();
-  if (metric == Metric::kL2) {
-    for (size_t j = 0; j < shape.m; ++j) {
-      for (size_t c = 0; c < ksub; ++c) {
-        table[j * ksub + c] = k.l2sq_f32(query + j * dsub, codebooks + (j * ksub + c) * dsub, dsub);
-      }
-    }
-    return;
-  }
-  if (metric != Metric::kInnerProduct && metric != Metric::kCosine) {
-    throw Error(ErrorKind::kFeatureNotSupported, std::string("PQ tables do not support the ") + metric_name(metric) + " metric");
-  }
-  float scale = 1.0f;
-  if (metric == Metric::kCosine) {
-    const float norm2 = k.dot_f32(query, query, shape.dim);
-    scale = norm2 > 0 ? 1.0f / std::sqrt(norm2) : 0.0f;
-  }
+  std::vector<float> out(shape.codebook_floats());
   for (size_t j = 0; j < shape.m; ++j) {
+    const float* block = codebooks + j * ksub * dsub;
+    float* t = out.data() + j * ksub * dsub;
     for (size_t c = 0; c < ksub; ++c) {
-      table[j * ksub + c] = -scale * k.dot_f32(query + j * dsub, codebooks + (j * ksub + c) * dsub, dsub);
+      for (size_t d = 0; d < dsub; ++d) t[d * ksub + c] = block[c * dsub + d];
     }
   }
-  // The constant of 1 - cos rides in the first subspace, so a table sum is the cosine distance itself.
-  if (metric == Metric::kCosine) {
-    for (size_t c = 0; c < ksub; ++c) table[c] += 1.0f;
-  }
+  return out;
 }
 
 }  // namespace piramid

@@ -7,6 +7,11 @@
 #include "../distance/simd_target.h"
 #include "piramid/cpu.h"
 #include "piramid/distance.h"
+#include "piramid/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
 
 namespace piramid {
 namespace {
@@ -45,20 +50,20 @@ float adc_any(const float* table, const uint8_t* code, size_t m, int nbits) {
 }
 
 #if PIRAMID_X86
-// Eight 8-bit codes of m bytes each (m >= 8): out[0..8) = their table sums.
-PIRAMID_TARGET_AVX2 void adc_8bit_x8(const float* table, const uint8_t* codes, size_t m, float* out) {
+// Eight 8-bit codes of m bytes each (m >= 8), wherever they are: out[0..8) = their table sums.
+PIRAMID_TARGET_AVX2 void adc_8bit_x8(const float* table, const uint8_t* const* codes, size_t m, float* out) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   size_t j = 0;
   for (; j + 8 <= m; j += 8) {
     // Row r = bytes j..j+7 of code r; transpose so each 8-byte half holds one sub-code of all codes.
-    const __m128i r0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + 0 * m + j));
-    const __m128i r1 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + 1 * m + j));
-    const __m128i r2 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + 2 * m + j));
-    const __m128i r3 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + 3 * m + j));
-    const __m128i r4 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + 4 * m + j));
-    const __m128i r5 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + 5 * m + j));
-    const __m128i r6 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + 6 * m + j));
-    const __m128i r7 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + 7 * m + j));
+    const __m128i r0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes[0] + j));
+    const __m128i r1 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes[1] + j));
+    const __m128i r2 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes[2] + j));
+    const __m128i r3 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes[3] + j));
+    const __m128i r4 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes[4] + j));
+    const __m128i r5 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes[5] + j));
+    const __m128i r6 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes[6] + j));
+    const __m128i r7 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes[7] + j));
     const __m128i t0 = _mm_unpacklo_epi8(r0, r1), t1 = _mm_unpacklo_epi8(r2, r3);
     const __m128i t2 = _mm_unpacklo_epi8(r4, r5), t3 = _mm_unpacklo_epi8(r6, r7);
     const __m128i u0 = _mm_unpacklo_epi16(t0, t1), u1 = _mm_unpackhi_epi16(t0, t1);
@@ -75,8 +80,53 @@ PIRAMID_TARGET_AVX2 void adc_8bit_x8(const float* table, const uint8_t* codes, s
   }
   _mm256_storeu_ps(out, _mm256_add_ps(acc0, acc1));
   for (; j < m; ++j) {
-    for (int r = 0; r < 8; ++r) out[r] += table[j * 256 + codes[r * m + j]];
+    for (int r = 0; r < 8; ++r) out[r] += table[j * 256 + codes[r][j]];
   }
+}
+#endif
+
+// One subspace's table row from its transposed codebook block (dsub rows of ksub floats): out[c] gets
+// sum_d (q_d - t[d][c])^2 when l2, else sum_d q_d t[d][c]. ksub is a multiple of 8 (nbits >= 4).
+void table_row_scalar(const float* q, const float* t, size_t dsub, size_t ksub, bool l2, float* out) {
+  for (size_t c = 0; c < ksub; ++c) out[c] = 0;
+  for (size_t d = 0; d < dsub; ++d, t += ksub) {
+    const float qd = q[d];
+    if (l2) {
+      for (size_t c = 0; c < ksub; ++c) out[c] += (qd - t[c]) * (qd - t[c]);
+    } else {
+      for (size_t c = 0; c < ksub; ++c) out[c] += qd * t[c];
+    }
+  }
+}
+
+#if PIRAMID_X86
+// kBlocks x 8 table entries at once: independent accumulators hide the latency of the multiply-adds.
+template <int kBlocks>
+PIRAMID_TARGET_AVX2 void table_columns_avx2(const float* q, const float* t, size_t dsub, size_t ksub, bool l2,
+                                            float* out) {
+  __m256 acc[kBlocks];
+  for (int b = 0; b < kBlocks; ++b) acc[b] = _mm256_setzero_ps();
+  for (size_t d = 0; d < dsub; ++d, t += ksub) {
+    const __m256 qd = _mm256_set1_ps(q[d]);
+    for (int b = 0; b < kBlocks; ++b) {
+      const __m256 e = _mm256_loadu_ps(t + 8 * b);
+      if (l2) {
+        const __m256 diff = _mm256_sub_ps(qd, e);
+        acc[b] = _mm256_fmadd_ps(diff, diff, acc[b]);
+      } else {
+        acc[b] = _mm256_fmadd_ps(qd, e, acc[b]);
+      }
+    }
+  }
+  for (int b = 0; b < kBlocks; ++b) _mm256_storeu_ps(out + 8 * b, acc[b]);
+}
+
+PIRAMID_TARGET_AVX2 void table_row_avx2(const float* q, const float* t, size_t dsub, size_t ksub, bool l2,
+                                        float* out) {
+  size_t c = 0;
+  for (; c + 32 <= ksub; c += 32) table_columns_avx2<4>(q, t + c, dsub, ksub, l2, out + c);
+  for (; c + 16 <= ksub; c += 16) table_columns_avx2<2>(q, t + c, dsub, ksub, l2, out + c);
+  for (; c + 8 <= ksub; c += 8) table_columns_avx2<1>(q, t + c, dsub, ksub, l2, out + c);
 }
 #endif
 
@@ -91,6 +141,37 @@ bool use_avx2() {
 
 }  // namespace
 
+void pq_lookup_table_transposed(const PqShape& shape, const float* transposed, const float* query, Metric metric,
+                                float* table) {
+  if (metric != Metric::kL2 && metric != Metric::kInnerProduct && metric != Metric::kCosine) {
+    throw Error(ErrorKind::kFeatureNotSupported, std::string("PQ tables do not support the ") + metric_name(metric) + " metric");
+  }
+  const size_t ksub = shape.ksub(), dsub = shape.dsub();
+  const bool l2 = metric == Metric::kL2;
+  for (size_t j = 0; j < shape.m; ++j) {
+    const float* q = query + j * dsub;
+    const float* t = transposed + j * dsub * ksub;
+#if PIRAMID_X86
+    if (use_avx2()) {
+      table_row_avx2(q, t, dsub, ksub, l2, table + j * ksub);
+      continue;
+    }
+#endif
+    table_row_scalar(q, t, dsub, ksub, l2, table + j * ksub);
+  }
+  if (l2) return;
+  float scale = 1.0f;
+  if (metric == Metric::kCosine) {
+    const float norm2 = kernels().dot_f32(query, query, shape.dim);
+    scale = norm2 > 0 ? 1.0f / std::sqrt(norm2) : 0.0f;
+  }
+  for (size_t i = 0; i < shape.table_floats(); ++i) table[i] *= -scale;
+  // The constant of 1 - cos rides in the first subspace, so a table sum is the cosine distance itself.
+  if (metric == Metric::kCosine) {
+    for (size_t c = 0; c < ksub; ++c) table[c] += 1.0f;
+  }
+}
+
 float pq_adc(const PqShape& shape, const float* table, const uint8_t* code) {
   if (shape.nbits == 8) return adc_8bit(table, code, shape.m);
   if (shape.nbits == 4) return adc_4bit(table, code, shape.m);
@@ -98,14 +179,23 @@ float pq_adc(const PqShape& shape, const float* table, const uint8_t* code) {
 }
 
 void pq_adc_batch(const PqShape& shape, const float* table, const uint8_t* codes, size_t n, float* out) {
-  const size_t m = shape.m, code_size = shape.code_size();
+  const size_t code_size = shape.code_size();
+  const uint8_t* rows[64];
+  for (size_t i = 0; i < n; i += 64) {
+    const size_t count = std::min<size_t>(64, n - i);
+    for (size_t r = 0; r < count; ++r) rows[r] = codes + (i + r) * code_size;
+    pq_adc_gather(shape, table, rows, count, out + i);
+  }
+}
+
+void pq_adc_gather(const PqShape& shape, const float* table, const uint8_t* const* codes, size_t n, float* out) {
   size_t i = 0;
 #if PIRAMID_X86
-  if (shape.nbits == 8 && m >= 8 && use_avx2()) {
-    for (; i + 8 <= n; i += 8) adc_8bit_x8(table, codes + i * code_size, m, out + i);
+  if (shape.nbits == 8 && shape.m >= 8 && use_avx2()) {
+    for (; i + 8 <= n; i += 8) adc_8bit_x8(table, codes + i, shape.m, out + i);
   }
 #endif
-  for (; i < n; ++i) out[i] = pq_adc(shape, table, codes + i * code_size);
+  for (; i < n; ++i) out[i] = pq_adc(shape, table, codes[i]);
 }
 
 }  // namespace piramid

@@ -26,31 +26,11 @@ size_t nav_subspaces(size_t dims, int links, size_t budget_bytes) {
   return m;
 }
 
-void nav_block_put(uint8_t* block, size_t m, size_t slot, const uint8_t* code) {
-  const bool high = slot >= 16;
-  const size_t t = slot & 15;
-  for (size_t s = 0; s < m; ++s) {
-    const uint8_t sub = (code[s >> 1] >> ((s & 1) * 4)) & 0x0f;
-    uint8_t& b = block[s * 16 + t];
-    b = high ? static_cast<uint8_t>((b & 0x0f) | (sub << 4)) : static_cast<uint8_t>((b & 0xf0) | sub);
-  }
-}
-
-void nav_block_get(const uint8_t* block, size_t m, size_t slot, uint8_t* code) {
-  const bool high = slot >= 16;
-  const size_t t = slot & 15;
-  std::memset(code, 0, nav_code_bytes(m));
-  for (size_t s = 0; s < m; ++s) {
-    const uint8_t b = block[s * 16 + t];
-    const uint8_t sub = high ? (b >> 4) : (b & 0x0f);
-    code[s >> 1] = static_cast<uint8_t>(code[s >> 1] | (sub << ((s & 1) * 4)));
-  }
-}
-
 NavQuantizer::NavQuantizer(size_t dims, size_t m, std::vector<float> codebooks)
     : dims_(dims), m_(m), dsub_((dims + m - 1) / m), codebooks_(std::move(codebooks)) {
   if (m_ == 0 || (m_ & 1) || codebooks_.size() != m_ * 16 * dsub_)
     throw Error(ErrorKind::kIndexCorrupted, "navigation codebooks do not match their shape", {}, "REINDEX the index.");
+  transposed_ = pq_transpose_codebooks(shape_of(m_, dsub_), codebooks_.data());
 }
 
 NavQuantizer NavQuantizer::train(const float* x, size_t n, size_t dims, size_t m, uint64_t seed,
@@ -96,22 +76,8 @@ NavTable NavQuantizer::table(const float* query, Metric metric) const {
   std::memcpy(padded.data(), query, dims_ * sizeof(float));
   std::vector<float> t(m_ * 16);
   const Metric table_metric = (metric == Metric::kL2 || metric == Metric::kL1) ? Metric::kL2 : Metric::kInnerProduct;
-  pq_lookup_table(shape_of(m_, dsub_), codebooks_.data(), padded.data(), table_metric, t.data());
-  NavTable out;
-  out.lut.resize(m_ * 16);
-  float range = 0;
-  for (size_t s = 0; s < m_; ++s) {
-    const float lo = *std::min_element(&t[s * 16], &t[s * 16] + 16);
-    out.bias += lo;
-    for (size_t j = 0; j < 16; ++j) {
-      t[s * 16 + j] -= lo;
-      range = std::max(range, t[s * 16 + j]);
-    }
-  }
-  out.scale = range > 0 ? range / 255.0f : 1.0f;
-  for (size_t i = 0; i < t.size(); ++i)
-    out.lut[i] = static_cast<uint8_t>(std::min(255.0f, std::nearbyint(t[i] / out.scale)));
-  return out;
+  pq_lookup_table_transposed(shape_of(m_, dsub_), transposed_.data(), padded.data(), table_metric, t.data());
+  return pq4_quantize_table(t.data(), m_);
 }
 
 void NavQuantizer::scan_block(const NavTable& t, const uint8_t* block, float* out) const {

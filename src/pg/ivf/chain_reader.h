@@ -16,26 +16,42 @@ extern "C" {
 
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace piramid::pg::ivf {
 
 class ChainReader {
  public:
-  ChainReader(Relation index, BlockNumber head, size_t payload_size, BufferAccessStrategy strategy = nullptr)
-      : index_(index), block_(head), payload_size_(payload_size), strategy_(strategy) {}
+  // read_ahead: pin each next page early and prefetch it (scans). Not for readers that modify pages
+  // they have read (a cleanup lock needs the only pin).
+  ChainReader(Relation index, BlockNumber head, size_t payload_size, BufferAccessStrategy strategy = nullptr,
+              bool read_ahead = false)
+      : index_(index), block_(head), payload_size_(payload_size), strategy_(strategy), read_ahead_(read_ahead) {}
 
   // Reads the next page; calls f(const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&
-  // blocks) for each entry completed on it (blocks: the pages its parts are on). False at the chain's end.
+  // blocks) for each entry completed on it (blocks: the pages its parts are on), then page_done() while
+  // the page is still locked (payload pointers stay valid until then). False at the chain's end.
   template <class F>
   bool next_page(F&& f) {
+    return next_page(std::forward<F>(f), [] {});
+  }
+
+  template <class F, class G>
+  bool next_page(F&& f, G&& page_done) {
     if (block_ == InvalidBlockNumber) return false;
     Buffer buffer = InvalidBuffer;
     const BlockNumber block = block_;
     Relation index = index_;
     BufferAccessStrategy strategy = strategy_;
+    Buffer pinned = ahead_;
+    ahead_ = InvalidBuffer;
     call_postgres([&] {
-      buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
+      if (pinned != InvalidBuffer && BufferGetBlockNumber(pinned) != block) {
+        ReleaseBuffer(pinned);
+        pinned = InvalidBuffer;
+      }
+      buffer = pinned != InvalidBuffer ? pinned : ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
       LockBuffer(buffer, BUFFER_LOCK_SHARE);
     });
     Page page = BufferGetPage(buffer);
@@ -48,6 +64,17 @@ class ChainReader {
                   "", "REINDEX the index.");
     }
     block_ = opaque->next;
+    // Pages are rarely in the CPU cache, and the entries are scattered over them: the next page is
+    // pinned now and all its cache lines requested, so their memory latency overlaps this page's work.
+    if (read_ahead_ && block_ != InvalidBlockNumber) {
+      const BlockNumber next = block_;
+      Buffer ahead = InvalidBuffer;
+      call_postgres([&] { ahead = ReadBufferExtended(index, MAIN_FORKNUM, next, RBM_NORMAL, strategy); });
+      ahead_ = ahead;
+      prefetch_page(BufferGetPage(ahead));
+    }
+    if (read_ahead_ && !warmed_) prefetch_page(page);
+    warmed_ = true;
     const OffsetNumber max = PageGetMaxOffsetNumber(page);
     for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
       ItemId item = PageGetItemId(page, off);
@@ -81,11 +108,18 @@ class ChainReader {
         if (assembled_.size() >= payload_size_) f(pending_, assembled_.data(), blocks_);
       }
     }
+    page_done();
     call_postgres([&] { UnlockReleaseBuffer(buffer); });
     return true;
   }
 
   BlockNumber next_block() const { return block_; }
+
+  ChainReader(const ChainReader&) = delete;
+  ChainReader& operator=(const ChainReader&) = delete;
+  ~ChainReader() {
+    if (ahead_ != InvalidBuffer) ReleaseBuffer(ahead_);  // cannot fail: the buffer is pinned
+  }
 
  private:
   Relation index_;
@@ -96,6 +130,13 @@ class ChainReader {
   uint8 pending_parts_ = 0, pending_next_ = 0;
   std::vector<uint8> assembled_;
   std::vector<BlockNumber> blocks_;
+  bool read_ahead_;
+  Buffer ahead_ = InvalidBuffer;  // the next page, pinned early (see next_page)
+  bool warmed_ = false;           // the first page was prefetched (later ones were, as ahead_)
+
+  static void prefetch_page(Page page) {
+    for (size_t line = 0; line < BLCKSZ; line += 64) __builtin_prefetch(static_cast<const char*>(page) + line);
+  }
 };
 
 }  // namespace piramid::pg::ivf

@@ -131,19 +131,12 @@ QueryDistance::QueryDistance(const IndexShape& shape, const PlainValue& query) :
     }
   }
   if (shape.codec == Codec::kPq && shape.lists > 0) {
-    // One table per query: -(q . centroid) for every codebook entry of every subspace.
-    const size_t m = shape.pq.m, ksub = shape.pq.ksub(), dsub = shape.pq.dsub();
-    pq_table_.resize(m * ksub);
-    const float* cb = shape.pq_codebooks.data();
-    for (size_t sub = 0; sub < m; ++sub) {
-      const float* q = floats_.data() + sub * dsub;
-      for (size_t c = 0; c < ksub; ++c) {
-        const float* e = cb + (sub * ksub + c) * dsub;
-        float dot = 0;
-        for (size_t d = 0; d < dsub; ++d) dot += q[d] * e[d];
-        pq_table_[sub * ksub + c] = -dot;
-      }
-    }
+    // One table per query: -(q . codeword) for every codebook entry of every subspace.
+    pq_table_.resize(shape.pq.table_floats());
+    pq_lookup_table_transposed(shape.pq, shape.pq_transposed.data(), floats_.data(), Metric::kInnerProduct,
+                               pq_table_.data());
+    pq4_fast_ = shape.pq.nbits == 4 && pq4_fast_scan_fits(shape.pq.m);
+    if (pq4_fast_) pq4_ = pq4_quantize_table(pq_table_.data(), shape.pq.m);
   }
 }
 
@@ -202,14 +195,7 @@ float QueryDistance::approximate(const uint8* code) const {
       return shape_.metric == Metric::kCosine ? 1.0f - dot : -dot;
     }
     case Codec::kPq: {
-      const size_t m = shape_.pq.m;
-      float adc = 0;
-      if (shape_.pq.nbits == 8) {
-        const float* t = pq_table_.data();
-        for (size_t sub = 0; sub < m; ++sub, t += 256) adc += t[code[sub]];
-      } else {
-        adc = pq_adc(shape_.pq, pq_table_.data(), code);
-      }
+      const float adc = pq_adc(shape_.pq, pq_table_.data(), code);
       if (shape_.metric != Metric::kL2) return pq_bias_ + adc;
       float term;
       memcpy(&term, code + shape_.pq.code_size(), sizeof term);
@@ -219,10 +205,48 @@ float QueryDistance::approximate(const uint8* code) const {
   }
 }
 
+void QueryDistance::approximate_many(const uint8* const* codes, size_t n, float* out) const {
+  if (shape_.codec != Codec::kPq || shape_.lists == 0) {
+    for (size_t i = 0; i < n; ++i) out[i] = approximate(codes[i]);
+    return;
+  }
+  if (pq4_fast_) {
+    pq4_scan_codes(pq4_, shape_.pq.m, codes, n, out);
+  } else {
+    pq_adc_gather(shape_.pq, pq_table_.data(), codes, n, out);
+  }
+  if (shape_.metric != Metric::kL2) {
+    for (size_t i = 0; i < n; ++i) out[i] += pq_bias_;
+    return;
+  }
+  const size_t at = shape_.pq.code_size();
+  for (size_t i = 0; i < n; ++i) {
+    float term;
+    memcpy(&term, codes[i] + at, sizeof term);
+    out[i] = pq_bias_ + term + 2.0f * out[i];
+  }
+}
+
 void QueryDistance::centroid_keys(float* out) const {
   const DistanceKernels& k = kernels();
   const size_t n = static_cast<size_t>(shape_.dims);
   const bool l2 = kmeans_metric(shape_.metric) == Metric::kL2;
+  if (!shape_.probe_centroids.empty()) {
+    std::vector<uint16> q(n);
+    bool fits = true;
+    for (size_t i = 0; i < n && fits; ++i) {
+      const float v = floats_[i] * shape_.probe_scale;
+      fits = std::fabs(v) < 60000.0f;  // a query far outside the data's range: use float32
+      q[i] = float_to_half(v);
+    }
+    if (fits) {
+      for (int32 c = 0; c < shape_.lists; ++c) {
+        const uint16* centroid = shape_.probe_centroids.data() + static_cast<size_t>(c) * n;
+        out[c] = l2 ? k.l2sq_f16(q.data(), centroid, n) : -k.dot_f16(q.data(), centroid, n);
+      }
+      return;
+    }
+  }
   for (int32 c = 0; c < shape_.lists; ++c) {
     const float* centroid = shape_.centroids.data() + static_cast<size_t>(c) * n;
     out[c] = l2 ? k.l2sq_f32(floats_.data(), centroid, n) : -k.dot_f32(floats_.data(), centroid, n);

@@ -64,6 +64,8 @@ struct ScanState {
   std::vector<Candidate> batch;  // exact keys, sorted
   size_t batch_next = 0;
   std::unordered_set<uint64> returned;
+  std::vector<const uint8*> page_codes;  // entries of the list page being read (read_chain_into_pool)
+  std::vector<float> page_keys;
 
   // all-rows mode: chains still to read (buffer first, then every list)
   std::vector<BlockNumber> chains;
@@ -81,13 +83,32 @@ struct ScanState {
 void read_chain_into_pool(ScanState* s, Relation index, BlockNumber head, bool buffer, int32 list = -1) {
   const IndexShape& shape = *s->shape;
   if (list >= 0) s->query->set_list(list);
-  ChainReader reader(index, head, buffer ? shape.flat_size : shape.code_size);
+  ChainReader reader(index, head, buffer ? shape.flat_size : shape.code_size, nullptr, true);
   const bool exact = buffer || s->query->codes_are_exact();
   const QueryDistance& q = *s->query;
-  while (reader.next_page([&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
-    const float key = buffer ? q.exact(payload) : q.approximate(payload);
-    s->pool.push_back(Candidate{key, h.heap_tid, exact});
-  })) {
+  if (buffer || shape.codec != Codec::kPq) {
+    while (reader.next_page([&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
+      s->pool.push_back(Candidate{buffer ? q.exact(payload) : q.approximate(payload), h.heap_tid, exact});
+    })) {
+    }
+    return;
+  }
+  // PQ entries (always one part, so their payloads stay in the page) are keyed a page at a time, while
+  // the page is locked.
+  std::vector<const uint8*>& codes = s->page_codes;
+  std::vector<float>& keys = s->page_keys;
+  while (reader.next_page(
+      [&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
+        codes.push_back(payload);
+        s->pool.push_back(Candidate{0.0f, h.heap_tid, exact});
+      },
+      [&] {
+        keys.resize(codes.size());
+        q.approximate_many(codes.data(), codes.size(), keys.data());
+        Candidate* c = s->pool.data() + s->pool.size() - codes.size();
+        for (size_t i = 0; i < codes.size(); ++i) c[i].key = keys[i];
+        codes.clear();
+      })) {
   }
 }
 

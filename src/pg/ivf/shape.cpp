@@ -3,6 +3,10 @@
 #include "pg/guard.h"
 #include "pg/ivf/page_ops.h"
 #include "piramid/error.h"
+#include "piramid/half.h"
+
+#include <algorithm>
+#include <cmath>
 
 #include <list>
 #include <string>
@@ -32,6 +36,18 @@ void read_blob_cpp(Relation index, BlockNumber first, void* dst, size_t length, 
                 "", "REINDEX the index.");
 }
 
+void set_probe_centroids(IndexShape* shape) {
+  float max_abs = 0;
+  for (float v : shape->centroids) max_abs = std::max(max_abs, std::fabs(v));
+  if (!(max_abs > 0) || !std::isfinite(max_abs)) return;
+  // A power of two keeps the scaling exact; the largest component lands near 1024, far from both the
+  // overflow (65504) and the subnormal range of binary16.
+  shape->probe_scale = std::ldexp(1.0f, static_cast<int>(std::lround(std::log2(1024.0 / max_abs))));
+  shape->probe_centroids.resize(shape->centroids.size());
+  for (size_t i = 0; i < shape->centroids.size(); ++i)
+    shape->probe_centroids[i] = float_to_half(shape->centroids[i] * shape->probe_scale);
+}
+
 std::shared_ptr<IndexShape> load(Relation index, const MetaPage& meta) {
   auto shape = std::make_shared<IndexShape>();
   shape->dims = meta.dims;
@@ -51,6 +67,7 @@ std::shared_ptr<IndexShape> load(Relation index, const MetaPage& meta) {
   const size_t dims = static_cast<size_t>(meta.dims), lists = static_cast<size_t>(meta.trained_lists);
   shape->centroids.resize(lists * dims);
   read_blob_cpp(index, meta.centroids, shape->centroids.data(), sizeof(float) * lists * dims, "centroid chain");
+  set_probe_centroids(shape.get());
   shape->directory.resize(lists);
   read_blob_cpp(index, meta.directory, shape->directory.data(), sizeof(ListEntry) * lists, "list directory");
   if (shape->codec == Codec::kSq8) {
@@ -61,6 +78,7 @@ std::shared_ptr<IndexShape> load(Relation index, const MetaPage& meta) {
     shape->pq_codebooks.resize(shape->pq.codebook_floats());
     read_blob_cpp(index, meta.codec_blob, shape->pq_codebooks.data(), sizeof(float) * shape->pq_codebooks.size(),
                   "codebook chain");
+    shape->pq_transposed = pq_transpose_codebooks(shape->pq, shape->pq_codebooks.data());
   }
   return shape;
 }
