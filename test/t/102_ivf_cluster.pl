@@ -78,6 +78,28 @@ my $size_after = $node->safe_psql('postgres', "SELECT pg_relation_size('churn_id
 cmp_ok($size_after, '<=', $size_before * 1.1, "space reused: index $size_before bytes before, $size_after after");
 like($node->safe_psql('postgres', "SELECT piramid_index_check('churn_idx')"), qr/4000 table rows all indexed/, 'churn index check');
 
+# The same for PQ lists with 4-bit codes, which hold blocks of 32 entries: vacuum frees the dead rows'
+# slots and new rows take them.
+$node->safe_psql('postgres', q{
+  CREATE TABLE churn_pq (id int PRIMARY KEY, v vector(4));
+  INSERT INTO churn_pq SELECT i, ARRAY[i % 13, i % 7, i % 5, i % 3]::vector FROM generate_series(1, 4000) i;
+  CREATE INDEX churn_pq_idx ON churn_pq USING ivf (v vector_l2_pq_ops) WITH (lists = 8);
+});
+like($node->safe_psql('postgres', "SELECT piramid_ivf_info('churn_pq_idx')"), qr/pq_subvectors=2 pq_bits=4 layout=blocks/,
+  '4-bit PQ lists hold blocks');
+$size_before = $node->safe_psql('postgres', "SELECT pg_relation_size('churn_pq_idx')");
+$node->safe_psql('postgres', 'DELETE FROM churn_pq WHERE id % 2 = 0; VACUUM churn_pq');
+is(indexed_count($node, 'churn_pq', 8), '2000', 'deleted rows are gone from the block lists');
+$node->safe_psql('postgres', 'INSERT INTO churn_pq SELECT i, ARRAY[i % 13, i % 7, i % 5, i % 3]::vector FROM generate_series(4001, 6000) i');
+$size_after = $node->safe_psql('postgres', "SELECT pg_relation_size('churn_pq_idx')");
+cmp_ok($size_after, '<=', $size_before * 1.1, "freed block slots reused: index $size_before bytes before, $size_after after");
+like($node->safe_psql('postgres', "SELECT piramid_index_check('churn_pq_idx')"), qr/4000 table rows all indexed/, 'churn_pq index check');
+is($node->safe_psql('postgres', q{SET enable_seqscan = off; SET ivf.probes = 8; SET ivf.rerank = 100000;
+  SELECT string_agg(id::text, ',') FROM (SELECT id FROM churn_pq ORDER BY v <-> '[3,3,3,1]', id LIMIT 5) s}),
+  $node->safe_psql('postgres', q{SET enable_indexscan = off;
+  SELECT string_agg(id::text, ',') FROM (SELECT id FROM churn_pq ORDER BY v <-> '[3,3,3,1]', id LIMIT 5) s}),
+  'block lists answer like an exact scan when every list is probed');
+
 # 3. The standby replays everything (wal_consistency_checking compares every page it replays) and
 #    answers the same as the primary.
 $node->safe_psql('postgres', q{
@@ -91,7 +113,7 @@ $node->safe_psql('postgres', q{
   VACUUM wide;
 });
 $node->wait_for_catchup($standby);
-for my $t ([ 'grow', 16 ], [ 'churn', 8 ]) {
+for my $t ([ 'grow', 16 ], [ 'churn', 8 ], [ 'churn_pq', 8 ]) {
   is(indexed_count($standby, $t->[0], $t->[1]), indexed_count($node, $t->[0], $t->[1]), "standby finds the same $t->[0] rows");
 }
 my $query = q{SET enable_seqscan = off; SET ivf.probes = 3; SET ivfflat.probes = 3;
@@ -111,11 +133,22 @@ $node->safe_psql('postgres', q{
 });
 $node->safe_psql('postgres', "SELECT piramid_ivf_train('crash_idx')");
 $node->safe_psql('postgres', 'INSERT INTO crash SELECT i, ARRAY[i % 11, i % 5, i, 1]::vector FROM generate_series(31, 500) i');
+# block lists too: an index created empty, trained from its buffer, then filled one row at a time
+$node->safe_psql('postgres', q{
+  CREATE TABLE crash_pq (id int PRIMARY KEY, v vector(4));
+  CREATE INDEX crash_pq_idx ON crash_pq USING ivf (v vector_l2_pq_ops) WITH (lists = 4);
+  INSERT INTO crash_pq SELECT i, ARRAY[i % 11, i % 5, i, 1]::vector FROM generate_series(1, 60) i;
+});
+$node->safe_psql('postgres', "SELECT piramid_ivf_train('crash_pq_idx')");
+$node->safe_psql('postgres', 'INSERT INTO crash_pq SELECT i, ARRAY[i % 11, i % 5, i, 1]::vector FROM generate_series(61, 500) i');
 $node->stop('immediate');
 $node->start;
 like($node->safe_psql('postgres', "SELECT piramid_index_check('crash_idx')"), qr/500 table rows all indexed/,
   'index check after crash recovery');
 is(indexed_count($node, 'crash', 4), '500', 'every row found after crash recovery');
+like($node->safe_psql('postgres', "SELECT piramid_index_check('crash_pq_idx')"), qr/500 table rows all indexed/,
+  'block lists: index check after crash recovery');
+is(indexed_count($node, 'crash_pq', 4), '500', 'block lists: every row found after crash recovery');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM scratch'), '0', 'unlogged table is empty after the crash');
 $node->safe_psql('postgres', "INSERT INTO scratch VALUES (1, '[1,1,1,1]')");
 is($node->safe_psql('postgres', "SET enable_seqscan = off; SELECT id FROM scratch ORDER BY v <-> '[1,1,1,1]' LIMIT 1"), '1',

@@ -90,16 +90,22 @@ Pq4Table pq4_quantize_table(const float* table, size_t m) {
   std::vector<float> t(table, table + m * 16);
   float range = 0;
   for (size_t s = 0; s < m; ++s) {
-    const float lo = *std::min_element(&t[s * 16], &t[s * 16] + 16);
+    float* row = &t[s * 16];
+    float lo = row[0];
+    for (size_t j = 1; j < 16; ++j) lo = std::min(lo, row[j]);
     out.bias += lo;
+    float high = 0;
     for (size_t j = 0; j < 16; ++j) {
-      t[s * 16 + j] -= lo;
-      range = std::max(range, t[s * 16 + j]);
+      row[j] -= lo;
+      high = std::max(high, row[j]);
     }
+    range = std::max(range, high);
   }
   out.scale = range > 0 ? range / 255.0f : 1.0f;
+  const float inverse = 1.0f / out.scale;
+  // Entries are >= 0 here, so adding one half and truncating rounds to nearest.
   for (size_t i = 0; i < t.size(); ++i)
-    out.lut[i] = static_cast<uint8_t>(std::min(255.0f, std::nearbyint(t[i] / out.scale)));
+    out.lut[i] = static_cast<uint8_t>(std::min(255.0f, t[i] * inverse + 0.5f));
   return out;
 }
 

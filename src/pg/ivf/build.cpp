@@ -13,6 +13,7 @@
 #include "pg/ivf/page_ops.h"
 #include "pg/ivf/train.h"
 #include "pg/memory.h"
+#include "piramid/compute/pq4.h"
 
 extern "C" {
 #include "access/tableam.h"
@@ -137,7 +138,7 @@ void flush_batch(BuildState* s) {
   for (size_t i = 0; i < n; ++i) {
     const int32 list = s->labels[i];
     BlockNumber* tail = &s->tails[static_cast<size_t>(list)];
-    *tail = append_entry(s->index, *tail, s->batch_tids[i], s->batch_codes.data() + i * shape.code_size, shape.code_size,
+    *tail = append_list_entry(s->index, shape.blocks, *tail, s->batch_tids[i], s->batch_codes.data() + i * shape.code_size, shape.code_size,
                          false, s->scratch);
   }
   s->written += n;
@@ -193,6 +194,8 @@ MetaPage initial_meta(Relation index, const OpclassInfo& info) {
     pq_options(index, meta.dims, &m, &bits);
     meta.pq_m = m;
     meta.pq_bits = bits;
+    // 4-bit codes that the fast scan takes are stored in blocks of 32 (pages.h).
+    if (bits == 4 && pq4_fast_scan_fits(static_cast<size_t>(m))) meta.list_layout = kBlockLists;
   }
   meta.code_size = static_cast<uint32>(code_size(info.type, info.codec, info.metric, meta.dims, meta.pq_m, meta.pq_bits));
   meta.flat_size = static_cast<uint32>(flat_size(info.type, meta.dims));
@@ -263,6 +266,7 @@ IndexBuildResult* build(Relation heap, Relation index, IndexInfo* index_info) {
       shape->sq8 = model->sq8;
       shape->pq = PqShape{dims, static_cast<size_t>(meta.pq_m), meta.pq_bits};
       shape->pq_codebooks = std::move(model->pq_codebooks);
+      shape->blocks = block_shape(s->meta);
       s->shape = shape;
       s->tails.resize(heads->size());
       for (size_t i = 0; i < heads->size(); ++i) s->tails[i] = (*heads)[i].head;

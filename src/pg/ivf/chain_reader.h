@@ -2,6 +2,8 @@
 // entries cut into parts. Page reads go through call_postgres(); entries are handed to a callback while
 // the page is share-locked (the callback does pure computation).
 //
+// Lists of block layout (pages.h) are read block by block instead (set_blocks).
+//
 // A part sequence that breaks off (a crash between the records of a multi-part insert) is skipped: its
 // row never committed, and vacuum removes its parts.
 #pragma once
@@ -29,6 +31,10 @@ class ChainReader {
               bool read_ahead = false)
       : index_(index), block_(head), payload_size_(payload_size), strategy_(strategy), read_ahead_(read_ahead) {}
 
+  // Lists of block layout (shape.m > 0): next_page reports each live slot of each block as an entry
+  // with a null payload (codes are interleaved in the block); next_page_blocks gives whole blocks.
+  void set_blocks(const BlockShape& shape) { block_shape_ = shape; }
+
   // Reads the next page; calls f(const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&
   // blocks) for each entry completed on it (blocks: the pages its parts are on), then page_done() while
   // the page is still locked (payload pointers stay valid until then). False at the chain's end.
@@ -39,6 +45,46 @@ class ChainReader {
 
   template <class F, class G>
   bool next_page(F&& f, G&& page_done) {
+    return visit_page([&](Page page, BlockNumber block) {
+      if (block_shape_.m > 0) {
+        for_each_block(page, block, [&](const BlockHeader& header, const ItemPointerData* tids, const float*,
+                                        const uint8*) {
+          EntryHeader h{};
+          h.parts = 1;
+          for (size_t s = 0; s < header.used; ++s) {
+            if (!ItemPointerIsValid(const_cast<ItemPointer>(&tids[s]))) continue;
+            h.heap_tid = tids[s];
+            if (blocks_.size() != 1 || blocks_[0] != block) blocks_.assign(1, block);
+            f(h, nullptr, blocks_);
+          }
+        });
+      } else {
+        read_entries(page, block, f);
+      }
+      page_done();
+    });
+  }
+
+  // Block lists: calls f(const BlockHeader& header, const ItemPointerData* tids, const float* terms
+  // (null without terms), const uint8* codes) for each block of the next page, while it is locked.
+  // header.used is at most kBlockSlots; slots with an invalid TID are free. False at the chain's end.
+  template <class F>
+  bool next_page_blocks(F&& f) {
+    return visit_page([&](Page page, BlockNumber block) { for_each_block(page, block, f); });
+  }
+
+  BlockNumber next_block() const { return block_; }
+
+  ChainReader(const ChainReader&) = delete;
+  ChainReader& operator=(const ChainReader&) = delete;
+  ~ChainReader() {
+    if (ahead_ != InvalidBuffer) ReleaseBuffer(ahead_);  // cannot fail: the buffer is pinned
+  }
+
+ private:
+  // Pins, locks and checks the next page, calls visit(page, block), then unlocks it.
+  template <class V>
+  bool visit_page(V&& visit) {
     if (block_ == InvalidBlockNumber) return false;
     Buffer buffer = InvalidBuffer;
     const BlockNumber block = block_;
@@ -64,8 +110,8 @@ class ChainReader {
                   "", "REINDEX the index.");
     }
     block_ = opaque->next;
-    // Pages are rarely in the CPU cache, and the entries are scattered over them: the next page is
-    // pinned now and all its cache lines requested, so their memory latency overlaps this page's work.
+    // Pages are rarely in the CPU cache: the next page is pinned now and all its cache lines requested,
+    // so their memory latency overlaps this page's work.
     if (read_ahead_ && block_ != InvalidBlockNumber) {
       const BlockNumber next = block_;
       Buffer ahead = InvalidBuffer;
@@ -75,6 +121,38 @@ class ChainReader {
     }
     if (read_ahead_ && !warmed_) prefetch_page(page);
     warmed_ = true;
+    try {
+      visit(page, block);
+    } catch (...) {
+      call_postgres([&] { UnlockReleaseBuffer(buffer); });
+      throw;
+    }
+    call_postgres([&] { UnlockReleaseBuffer(buffer); });
+    return true;
+  }
+
+  template <class F>
+  void for_each_block(Page page, BlockNumber block, F&& f) {
+    const BlockShape& shape = block_shape_;
+    const OffsetNumber max = PageGetMaxOffsetNumber(page);
+    for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+      ItemId item = PageGetItemId(page, off);
+      if (!ItemIdIsNormal(item)) continue;
+      const char* data = static_cast<const char*>(PageGetItem(page, item));
+      const BlockHeader* header = reinterpret_cast<const BlockHeader*>(data);
+      if (ItemIdGetLength(item) < shape.size() || header->used > kBlockSlots)
+        throw Error(ErrorKind::kIndexCorrupted,
+                    std::string("ivf index \"") + RelationGetRelationName(index_) + "\" has a malformed block at (" +
+                        std::to_string(block) + "," + std::to_string(off) + ")",
+                    "", "REINDEX the index.");
+      f(*header, reinterpret_cast<const ItemPointerData*>(data + shape.tids_at()),
+        shape.terms ? reinterpret_cast<const float*>(data + shape.terms_at()) : nullptr,
+        reinterpret_cast<const uint8*>(data + shape.codes_at()));
+    }
+  }
+
+  template <class F>
+  void read_entries(Page page, BlockNumber block, F& f) {
     const OffsetNumber max = PageGetMaxOffsetNumber(page);
     for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
       ItemId item = PageGetItemId(page, off);
@@ -108,20 +186,8 @@ class ChainReader {
         if (assembled_.size() >= payload_size_) f(pending_, assembled_.data(), blocks_);
       }
     }
-    page_done();
-    call_postgres([&] { UnlockReleaseBuffer(buffer); });
-    return true;
   }
 
-  BlockNumber next_block() const { return block_; }
-
-  ChainReader(const ChainReader&) = delete;
-  ChainReader& operator=(const ChainReader&) = delete;
-  ~ChainReader() {
-    if (ahead_ != InvalidBuffer) ReleaseBuffer(ahead_);  // cannot fail: the buffer is pinned
-  }
-
- private:
   Relation index_;
   BlockNumber block_;
   size_t payload_size_;
@@ -131,6 +197,7 @@ class ChainReader {
   std::vector<uint8> assembled_;
   std::vector<BlockNumber> blocks_;
   bool read_ahead_;
+  BlockShape block_shape_;
   Buffer ahead_ = InvalidBuffer;  // the next page, pinned early (see next_page)
   bool warmed_ = false;           // the first page was prefetched (later ones were, as ahead_)
 

@@ -51,8 +51,10 @@ void heap_callback(Relation index, ItemPointer tid, Datum* values, bool* isnull,
   MemoryContextReset(s->tuple_context);
 }
 
-void read_chain(Relation index, CheckState* s, BlockNumber head, size_t payload, size_t* count) {
+void read_chain(Relation index, CheckState* s, BlockNumber head, size_t payload, size_t* count,
+                const BlockShape& blocks = BlockShape()) {
   ChainReader reader(index, head, payload);
+  reader.set_blocks(blocks);
   BlockNumber block = head;
   while (block != InvalidBlockNumber) {
     if (!s->pages.insert(block).second)
@@ -82,7 +84,7 @@ void check_index(Relation index, Relation heap, StringInfo report) {
   guard([&] {
     std::shared_ptr<const IndexShape> shape = index_shape(index, meta);
     read_chain(index, s, meta.buffer_head, meta.flat_size, &s->in_buffer);
-    for (const ListEntry& e : shape->directory) read_chain(index, s, e.head, meta.code_size, &s->in_lists);
+    for (const ListEntry& e : shape->directory) read_chain(index, s, e.head, meta.code_size, &s->in_lists, shape->blocks);
   });
   IndexInfo* index_info = BuildIndexInfo(index);
   table_index_build_scan(heap, index, index_info, true, false, heap_callback, s, nullptr);

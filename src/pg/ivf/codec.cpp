@@ -227,6 +227,15 @@ void QueryDistance::approximate_many(const uint8* const* codes, size_t n, float*
   }
 }
 
+void QueryDistance::block_keys(const uint8* codes, const float* terms, size_t used, float* out) const {
+  uint16 sums[kBlockSlots];
+  kernels().pq4_scan32(pq4_.lut.data(), codes, shape_.pq.m, sums);
+  for (size_t s = 0; s < used; ++s) {
+    const float adc = pq4_.approx(sums[s]);
+    out[s] = terms != nullptr ? pq_bias_ + terms[s] + 2.0f * adc : pq_bias_ + adc;
+  }
+}
+
 void QueryDistance::centroid_keys(float* out) const {
   const DistanceKernels& k = kernels();
   const size_t n = static_cast<size_t>(shape_.dims);

@@ -35,6 +35,7 @@ struct IndexShape {
   Sq8Quantizer sq8;
   PqShape pq;
   std::vector<float> pq_codebooks;
+  BlockShape blocks;  // the lists' block layout (blocks.m == 0: one item per entry)
   std::vector<float> pq_transposed;  // pq_codebooks as pq_transpose_codebooks lays them out (query tables)
 };
 
@@ -73,6 +74,9 @@ class QueryDistance {
   // approximate() of n payloads at once (PQ gathers table entries of several codes per step; 4-bit PQ
   // codes use the fast scan, whose uint8 table makes the estimates a little coarser).
   void approximate_many(const uint8* const* codes, size_t n, float* out) const;
+  // Keys of the first `used` slots of a block (pages.h): `codes` in the block layout, `terms` its L2
+  // terms (null for other metrics). Only for indexes whose lists hold blocks.
+  void block_keys(const uint8* codes, const float* terms, size_t used, float* out) const;
   bool codes_are_exact() const { return shape_.codec == Codec::kFlat; }
   // Keys to the first n centroids (probing order).
   void centroid_keys(float* out) const;

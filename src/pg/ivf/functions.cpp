@@ -58,7 +58,9 @@ PIRAMID_FUNCTION(ivf_info) {
   const MetaPage meta = read_meta(index);
   char* text = psprintf("lists=%d trained_lists=%d dims=%d code_size=%u%s", meta.lists, meta.trained_lists, meta.dims,
                         meta.code_size,
-                        meta.pq_m > 0 ? psprintf(" pq_subvectors=%d pq_bits=%d", meta.pq_m, meta.pq_bits) : "");
+                        meta.pq_m > 0 ? psprintf(" pq_subvectors=%d pq_bits=%d layout=%s", meta.pq_m, meta.pq_bits,
+                                                 meta.list_layout == kBlockLists ? "blocks" : "entries")
+                                      : "");
   index_close(index, AccessShareLock);
   table_close(heap, AccessShareLock);
   PG_RETURN_TEXT_P(cstring_to_text(text));

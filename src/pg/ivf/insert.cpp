@@ -57,7 +57,7 @@ void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_
   const uint8* bytes = code.data();
   call_postgres([&] {
     const BlockNumber hint = read_list_entry(index, meta.directory, list).insert;
-    const BlockNumber used = append_entry(index, hint, heap_tid, bytes, shape.code_size, true, scratch);
+    const BlockNumber used = append_list_entry(index, shape.blocks, hint, heap_tid, bytes, shape.code_size, true, scratch);
     if (used != hint) set_insert_hint(index, meta.directory, list, used);
     pfree(scratch);
   });

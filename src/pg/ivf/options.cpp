@@ -100,10 +100,20 @@ namespace piramid::pg::ivf {
 void pq_options(Relation index, int dims, int* m, int* bits) {
   bytea** all = RelationGetIndexAttOptions(index, false);
   const PqOptions* options = all != nullptr ? reinterpret_cast<const PqOptions*>(all[0]) : nullptr;
-  *bits = options != nullptr ? options->bits : 8;
+  *bits = options != nullptr ? options->bits : 4;
   *m = options != nullptr ? options->subvectors : 0;
+  if (*m == 0 && *bits == 4) {
+    // Default for 4 bits: about four dimensions per subvector, an even count of at most 256, so codes
+    // take the fast scan (the largest even divisor of dims not above min(256, dims / 4)).
+    for (int d = std::min(256, dims / 4) & ~1; d >= 2; d -= 2) {
+      if (dims % d == 0) {
+        *m = d;
+        break;
+      }
+    }
+  }
   if (*m == 0) {
-    // Default: about eight dimensions per subvector (the largest divisor of dims not above dims / 8).
+    // Otherwise about eight dimensions per subvector (the largest divisor of dims not above dims / 8).
     *m = 1;
     for (int d = std::max(1, dims / 8); d >= 1; --d) {
       if (dims % d == 0) {
@@ -128,8 +138,8 @@ PIRAMID_FUNCTION(ivf_pq_options) {
   local_relopts* relopts = reinterpret_cast<local_relopts*>(PG_GETARG_POINTER(0));
   init_local_reloptions(relopts, sizeof(PqOptions));
   add_local_int_reloption(relopts, "subvectors",
-                          "Number of PQ subvectors (must divide the dimensions; 0 = about dims / 8)", 0, 0, 16000,
+                          "Number of PQ subvectors (must divide the dimensions; 0 = about dims / 4 with 4 bits, else dims / 8)", 0, 0, 16000,
                           offsetof(PqOptions, subvectors));
-  add_local_int_reloption(relopts, "bits", "Bits per PQ sub-code", 8, 4, 8, offsetof(PqOptions, bits));
+  add_local_int_reloption(relopts, "bits", "Bits per PQ sub-code", 4, 4, 8, offsetof(PqOptions, bits));
   PG_RETURN_VOID();
 }

@@ -1,5 +1,7 @@
 #include "pg/ivf/page_ops.h"
 
+#include "piramid/compute/pq4.h"
+
 extern "C" {
 #include "access/generic_xlog.h"
 #include "storage/bufmgr.h"
@@ -260,6 +262,118 @@ BlockNumber append_entry(Relation index, BlockNumber hint, ItemPointerData heap_
   const BlockNumber last = BufferGetBlockNumber(buffer);
   UnlockReleaseBuffer(buffer);
   return last;
+}
+
+namespace {
+
+void check_list_page(Relation index, Buffer buffer) {
+  if (page_opaque(BufferGetPage(buffer))->page_type != kListPage)
+    ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+                    errmsg("ivf index \"%s\" has a list chain through a non-list page %u", RelationGetRelationName(index),
+                           BufferGetBlockNumber(buffer)),
+                    errhint("REINDEX the index.")));
+}
+
+void init_block(char* block, const BlockShape& shape) {
+  memset(block, 0, shape.size());
+  ItemPointerData* tids = reinterpret_cast<ItemPointerData*>(block + shape.tids_at());
+  for (size_t s = 0; s < kBlockSlots; ++s) ItemPointerSetInvalid(&tids[s]);
+}
+
+void put_slot(char* block, const BlockShape& shape, size_t slot, ItemPointerData heap_tid, const uint8* payload) {
+  BlockHeader* header = reinterpret_cast<BlockHeader*>(block);
+  reinterpret_cast<ItemPointerData*>(block + shape.tids_at())[slot] = heap_tid;
+  if (shape.terms) memcpy(block + shape.terms_at() + slot * sizeof(float), payload + shape.code_bytes(), sizeof(float));
+  pq4_block_put(reinterpret_cast<uint8_t*>(block + shape.codes_at()), shape.m, slot, payload);
+  if (slot >= header->used) header->used = static_cast<uint16>(slot + 1);
+}
+
+}  // namespace
+
+bool find_free_slot(Page page, const BlockShape& shape, OffsetNumber* offset, size_t* slot) {
+  const OffsetNumber max = PageGetMaxOffsetNumber(page);
+  for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+    ItemId item = PageGetItemId(page, off);
+    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < shape.size()) continue;
+    const char* block = static_cast<const char*>(PageGetItem(page, item));
+    const BlockHeader* header = reinterpret_cast<const BlockHeader*>(block);
+    const ItemPointerData* tids = reinterpret_cast<const ItemPointerData*>(block + shape.tids_at());
+    const size_t used = std::min<size_t>(header->used, kBlockSlots);
+    for (size_t s = 0; s < used; ++s) {
+      if (!ItemPointerIsValid(&tids[s])) {
+        *offset = off;
+        *slot = s;
+        return true;
+      }
+    }
+    if (used < kBlockSlots) {
+      *offset = off;
+      *slot = used;
+      return true;
+    }
+  }
+  return false;
+}
+
+BlockNumber append_block_entry(Relation index, const BlockShape& shape, BlockNumber hint, ItemPointerData heap_tid,
+                               const uint8* payload, bool logged, char* scratch) {
+  const Size block_size = shape.size();
+  Buffer buffer = ReadBuffer(index, hint);
+  LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+  OffsetNumber offset = InvalidOffsetNumber;
+  size_t slot = 0;
+  // Walk to a page with a free slot or room for a new block; the lock on the last page is held while
+  // its successor is created, so one inserter extends a chain at a time.
+  for (;;) {
+    check_list_page(index, buffer);
+    Page page = BufferGetPage(buffer);
+    if (find_free_slot(page, shape, &offset, &slot) || PageGetFreeSpace(page) >= MAXALIGN(block_size)) break;
+    const BlockNumber next = page_opaque(page)->next;
+    if (next == InvalidBlockNumber) break;
+    UnlockReleaseBuffer(buffer);
+    buffer = ReadBuffer(index, next);
+    LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+  }
+  Page page = BufferGetPage(buffer);
+  if (offset != InvalidOffsetNumber || PageGetFreeSpace(page) >= MAXALIGN(block_size)) {
+    GenericXLogState* state = logged ? GenericXLogStart(index) : nullptr;
+    Page target = logged ? GenericXLogRegisterBuffer(state, buffer, 0) : page;
+    if (offset != InvalidOffsetNumber) {
+      put_slot(static_cast<char*>(PageGetItem(target, PageGetItemId(target, offset))), shape, slot, heap_tid, payload);
+    } else {
+      init_block(scratch, shape);
+      put_slot(scratch, shape, 0, heap_tid, payload);
+      add_item(index, target, scratch, block_size);
+    }
+    finish(state, buffer);
+  } else {
+    // A new page with a new block, linked from the last one; one record covers both.
+    GenericXLogState* state = nullptr;
+    Page fresh;
+    Buffer new_buffer = extend(index, kListPage, logged, &state, &fresh);
+    Page current = logged ? GenericXLogRegisterBuffer(state, buffer, 0) : page;
+    page_opaque(current)->next = BufferGetBlockNumber(new_buffer);
+    init_block(scratch, shape);
+    put_slot(scratch, shape, 0, heap_tid, payload);
+    add_item(index, fresh, scratch, block_size);
+    if (logged) {
+      GenericXLogFinish(state);
+    } else {
+      MarkBufferDirty(buffer);
+      MarkBufferDirty(new_buffer);
+    }
+    UnlockReleaseBuffer(buffer);
+    buffer = new_buffer;
+  }
+  const BlockNumber last = BufferGetBlockNumber(buffer);
+  UnlockReleaseBuffer(buffer);
+  return last;
+}
+
+BlockNumber append_list_entry(Relation index, const BlockShape& shape, BlockNumber hint, ItemPointerData heap_tid,
+                              const void* payload, size_t length, bool logged, char* scratch) {
+  if (shape.m > 0) return append_block_entry(index, shape, hint, heap_tid, static_cast<const uint8*>(payload), logged, scratch);
+  return append_entry(index, hint, heap_tid, payload, length, logged, scratch);
 }
 
 }  // namespace piramid::pg::ivf

@@ -43,4 +43,18 @@ BlockNumber new_list_page(Relation index, bool logged);
 BlockNumber append_entry(Relation index, BlockNumber hint, ItemPointerData heap_tid, const void* payload,
                          size_t length, bool logged, char* scratch);
 
+// Appends one entry to a chain of block lists (shape.m > 0): `payload` is the 4-bit code, then its
+// float term when shape.terms. It takes a free slot of a block on the first page from `hint` that has
+// one, else starts a block on the first page with room, else a new page at the end of the chain. One
+// Generic WAL record (two buffers when a page is added). Returns the page the entry went to.
+BlockNumber append_block_entry(Relation index, const BlockShape& shape, BlockNumber hint, ItemPointerData heap_tid,
+                               const uint8* payload, bool logged, char* scratch);
+
+// append_block_entry for block lists, append_entry otherwise.
+BlockNumber append_list_entry(Relation index, const BlockShape& shape, BlockNumber hint, ItemPointerData heap_tid,
+                              const void* payload, size_t length, bool logged, char* scratch);
+
+// A slot of a block on `page` that an entry can take: true with the block's offset and the slot.
+bool find_free_slot(Page page, const BlockShape& shape, OffsetNumber* offset, size_t* slot);
+
 }  // namespace piramid::pg::ivf

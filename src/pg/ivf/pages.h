@@ -6,13 +6,14 @@
 //   directory pages  chain of pages holding, per list, the first page of its chain and a page to try
 //                    first for inserts
 //   list pages       chains of list entries: the untrained buffer's chain (head in the meta page) and
-//                    one chain per list
+//                    one chain per list; lists of 4-bit PQ indexes hold blocks of 32 entries instead
 //
 // Every page has the standard layout (line pointers, PageAddItem), so Generic WAL, checksums and
 // pg_basebackup work unchanged; PageOpaque sits in the special space.
 #pragma once
 
 #include "pg/postgres_headers.h"
+#include "piramid/metric.h"
 
 extern "C" {
 #include "storage/bufpage.h"
@@ -30,6 +31,10 @@ constexpr uint16 kPageId = 0xFF92;
 
 enum PageType : uint16 { kMetaPage = 1, kBlobPage = 2, kDirectoryPage = 3, kListPage = 4 };
 
+// How list pages hold entries: one item per entry (EntryHeader + payload), or blocks of up to 32
+// entries (BlockHeader, see below) for PQ codes of 4 bits whose subvector count the fast scan takes.
+enum ListLayout : uint8 { kEntryLists = 0, kBlockLists = 1 };
+
 struct PageOpaque {
   BlockNumber next;  // next page of the same chain, or InvalidBlockNumber
   uint16 page_type;
@@ -45,7 +50,7 @@ struct MetaPage {
   uint8 value_type;     // ValueType
   uint8 metric;         // Metric
   uint8 codec;          // Codec
-  uint8 unused;
+  uint8 list_layout;    // ListLayout of the lists (the untrained buffer always holds entries)
   uint32 code_size;     // bytes of an entry's payload in a list (codes, or the flat value)
   uint32 flat_size;     // bytes of an entry's payload in the untrained buffer (always the flat value)
   int32 pq_m;           // PQ subvectors (kPq)
@@ -74,6 +79,27 @@ struct EntryHeader {
 };
 static_assert(sizeof(EntryHeader) == 8, "entry header is 8 bytes");
 
+// A block item: BlockHeader, then 32 heap TIDs, then (L2 only) 32 floats, each entry's |r|^2 + 2 c.r
+// (see codec.h), then the 32 codes regrouped as pq4.h lays out a block (m rows of 16 bytes), so a scan
+// runs the fast-scan kernel on the page directly. Slots below `used` whose TID is invalid were freed by
+// vacuum and are reused by inserts; slots from `used` up are empty.
+struct BlockHeader {
+  uint16 used;  // slots handed out so far, 0..kBlockSlots
+  uint16 unused;
+};
+constexpr size_t kBlockSlots = 32;
+
+// Where the parts of a block item are, for m subvectors. m == 0: the lists hold entries, not blocks.
+struct BlockShape {
+  size_t m = 0;
+  bool terms = false;
+  size_t tids_at() const { return sizeof(BlockHeader); }
+  size_t terms_at() const { return tids_at() + kBlockSlots * sizeof(ItemPointerData); }
+  size_t codes_at() const { return terms_at() + (terms ? kBlockSlots * sizeof(float) : 0); }
+  size_t size() const { return codes_at() + m * 16; }
+  size_t code_bytes() const { return m / 2; }
+};
+
 // The largest item the pages take, and the payload bytes one part of an entry carries.
 constexpr size_t kMaxItemSize =
     MAXALIGN_DOWN(BLCKSZ - MAXALIGN(SizeOfPageHeaderData + sizeof(ItemIdData)) - MAXALIGN(sizeof(PageOpaque)));
@@ -83,6 +109,16 @@ constexpr size_t kDirectoryPerPage = kMaxItemSize / sizeof(ListEntry);
 
 inline PageOpaque* page_opaque(Page page) { return reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page)); }
 inline MetaPage* meta_of(Page page) { return reinterpret_cast<MetaPage*>(PageGetContents(page)); }
+
+// The block shape of an index's lists (m == 0 for entry lists).
+inline BlockShape block_shape(const MetaPage& meta) {
+  BlockShape shape;
+  if (meta.list_layout == kBlockLists) {
+    shape.m = static_cast<size_t>(meta.pq_m);
+    shape.terms = static_cast<Metric>(meta.metric) == Metric::kL2;
+  }
+  return shape;
+}
 
 inline size_t entry_parts(size_t payload) { return payload <= kPartPayload ? 1 : (payload + kPartPayload - 1) / kPartPayload; }
 

@@ -14,6 +14,8 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
 #include "access/tableam.h"
 #include "catalog/index.h"
 #include "executor/executor.h"
@@ -69,6 +71,8 @@ struct ScanState {
 
   // all-rows mode: chains still to read (buffer first, then every list)
   std::vector<BlockNumber> chains;
+  BlockNumber buffer_chain = InvalidBlockNumber;  // which of them is the untrained buffer (entries)
+  BlockShape list_blocks;                         // how the lists hold entries
   std::vector<ItemPointerData> tids;
 
   // re-ranking from the heap (Postgres objects, released by release_heap())
@@ -86,6 +90,19 @@ void read_chain_into_pool(ScanState* s, Relation index, BlockNumber head, bool b
   ChainReader reader(index, head, buffer ? shape.flat_size : shape.code_size, nullptr, true);
   const bool exact = buffer || s->query->codes_are_exact();
   const QueryDistance& q = *s->query;
+  if (!buffer && shape.blocks.m > 0) {
+    reader.set_blocks(shape.blocks);
+    float keys[kBlockSlots];
+    while (reader.next_page_blocks([&](const BlockHeader& header, const ItemPointerData* tids, const float* terms,
+                                       const uint8* codes) {
+      q.block_keys(codes, terms, header.used, keys);
+      for (size_t slot = 0; slot < header.used; ++slot) {
+        if (ItemPointerIsValid(const_cast<ItemPointer>(&tids[slot]))) s->pool.push_back(Candidate{keys[slot], tids[slot], false});
+      }
+    })) {
+    }
+    return;
+  }
   if (buffer || shape.codec != Codec::kPq) {
     while (reader.next_page([&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
       s->pool.push_back(Candidate{buffer ? q.exact(payload) : q.approximate(payload), h.heap_tid, exact});
@@ -135,6 +152,10 @@ void start(ScanState* s, Relation index, const PlainValue& value) {
   s->query = std::make_unique<QueryDistance>(shape, value);
   read_chain_into_pool(s, index, s->meta.buffer_head, true);
   if (shape.lists > 0) {
+    // Room for twice the entries of average lists probed (by the last statistics), so the pool rarely grows.
+    const double rows = std::max<double>(0, index->rd_rel->reltuples);
+    s->pool.reserve(static_cast<size_t>(
+        std::min(1e6, 2.0 * rows / shape.lists * std::max(1, s->settings.probes)) + s->pool.size()));
     std::vector<float> keys(static_cast<size_t>(shape.lists));
     s->query->centroid_keys(keys.data());
     s->order.resize(keys.size());
@@ -170,10 +191,62 @@ void release_heap(ScanState* s) {
   s->estate = nullptr;
 }
 
+// The key from the row's value (plain glue).
+bool key_from_value(ScanState* s, Datum value, Candidate* c) {
+  PlainValue v;
+  if (!extract_value(s->info, value, &v) || v.dims != s->shape->dims) return false;
+  if (v.type == ValueType::kVector) {
+    c->key = s->query->exact(reinterpret_cast<const uint8*>(v.dense));  // the flat payload of a vector
+  } else {
+    write_flat(v, s->flat.data());
+    c->key = s->query->exact(s->flat.data());
+  }
+  c->exact = true;
+  return true;
+}
+
+// exact_from_heap for a heap table and a plain column whose value is stored in the row: the visible
+// row version is found on its page and the key computed from the value in place, under the page's
+// share lock. Skips what a full fetch adds for rows the executor returns (opportunistic pruning, a
+// slot). Returns false in *done when the value is not in the row (TOAST): the caller fetches it.
+bool exact_from_heap_page(ScanState* s, IndexScanDesc scan, AttrNumber column, Candidate* c, bool* done) {
+  Relation heap = scan->heapRelation;
+  ItemPointerData tid = c->tid;
+  Buffer buffer = ReadBuffer(heap, ItemPointerGetBlockNumber(&tid));
+  LockBuffer(buffer, BUFFER_LOCK_SHARE);
+  HeapTupleData tuple;
+  bool all_dead = false;
+  bool ok = heap_hot_search_buffer(&tid, heap, buffer, scan->xs_snapshot, &tuple, &all_dead, true);
+  *done = true;
+  if (ok) {
+    bool isnull = false;
+    const Datum value = heap_getattr(&tuple, column, RelationGetDescr(heap), &isnull);
+    if (isnull) {
+      ok = false;
+    } else if (VARATT_IS_EXTENDED(DatumGetPointer(value)) && !VARATT_IS_SHORT(DatumGetPointer(value))) {
+      *done = false;  // toasted: read through the table AM
+    } else {
+      ExprContext* econtext = GetPerTupleExprContext(s->estate);
+      MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+      ok = key_from_value(s, value, c);
+      MemoryContextSwitchTo(old);
+      ResetExprContext(econtext);
+    }
+  }
+  UnlockReleaseBuffer(buffer);
+  return ok;
+}
+
 // Gives candidate c its exact key from its table row as the scan's snapshot sees it; false when the
 // snapshot sees no row there (plain glue; the batch was sized beforehand).
 bool exact_from_heap(ScanState* s, IndexScanDesc scan, Candidate* c) {
   if (s->fetch == nullptr) prepare_heap(s, scan);
+  const AttrNumber plain_column = s->index_info->ii_IndexAttrNumbers[0];
+  if (plain_column != 0 && scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine()) {
+    bool done = false;
+    const bool ok = exact_from_heap_page(s, scan, plain_column, c, &done);
+    if (done) return ok;
+  }
   bool call_again = false, all_dead = false;
   ItemPointerData tid = c->tid;
   bool found = table_index_fetch_tuple(s->fetch, &tid, scan->xs_snapshot, s->slot, &call_again, &all_dead);
@@ -189,17 +262,7 @@ bool exact_from_heap(ScanState* s, IndexScanDesc scan, Candidate* c) {
   } else {
     FormIndexDatum(s->index_info, s->slot, s->estate, values, isnull);
   }
-  PlainValue v;
-  bool ok = !isnull[0] && extract_value(s->info, values[0], &v) && v.dims == s->shape->dims;
-  if (ok) {
-    if (v.type == ValueType::kVector) {
-      c->key = s->query->exact(reinterpret_cast<const uint8*>(v.dense));  // the flat payload of a vector
-    } else {
-      write_flat(v, s->flat.data());
-      c->key = s->query->exact(s->flat.data());
-    }
-    c->exact = true;
-  }
+  const bool ok = !isnull[0] && key_from_value(s, values[0], c);
   MemoryContextSwitchTo(old);
   ResetExprContext(econtext);
   ExecClearTuple(s->slot);
@@ -265,6 +328,7 @@ bool next_unordered(ScanState* s, IndexScanDesc scan, ItemPointerData* tid) {
       if (s->chains.empty()) return;
       more = true;
       ChainReader reader(scan->indexRelation, s->chains.back(), 0);
+      if (s->chains.back() != s->buffer_chain) reader.set_blocks(s->list_blocks);
       s->chains.pop_back();
       while (reader.next_page([&](const EntryHeader& h, const uint8*, const std::vector<BlockNumber>&) {
         s->tids.push_back(h.heap_tid);
@@ -323,6 +387,8 @@ bool get_tuple(IndexScanDesc scan, ScanDirection direction) {
         std::shared_ptr<const IndexShape> shape = index_shape(scan->indexRelation, meta);
         for (const ListEntry& e : shape->directory) s->chains.push_back(e.head);
         s->chains.push_back(meta.buffer_head);
+        s->buffer_chain = meta.buffer_head;
+        s->list_blocks = shape->blocks;
       });
     } else {
       guard([&] { start(s, scan->indexRelation, value); });

@@ -58,6 +58,7 @@ std::shared_ptr<IndexShape> load(Relation index, const MetaPage& meta) {
   shape->flat_size = meta.flat_size;
   shape->lists = meta.trained_lists;
   shape->build_id = meta.build_id;
+  shape->blocks = block_shape(meta);
   if (shape->codec == Codec::kPq) {
     shape->pq.dim = static_cast<size_t>(meta.dims);
     shape->pq.m = static_cast<size_t>(meta.pq_m);

@@ -330,7 +330,7 @@ size_t train_from_buffer(Relation index, bool explicit_call) {
       const size_t length = shape.code_size;
       call_postgres([&] {
         if (hint == InvalidBlockNumber) hint = read_list_entry(index, meta.directory, list).insert;
-        hint = append_entry(index, hint, tid, entry, length, true, scratch);
+        hint = append_list_entry(index, shape.blocks, hint, tid, entry, length, true, scratch);
       });
       moved.insert(tid_key(tid));
     }
