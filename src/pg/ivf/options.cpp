@@ -104,8 +104,8 @@ void pq_options(Relation index, int dims, int* m, int* bits) {
   *m = options != nullptr ? options->subvectors : 0;
   if (*m == 0 && *bits == 4) {
     // Default for 4 bits: about four dimensions per subvector, an even count of at most 256, so codes
-    // take the fast scan (the largest even divisor of dims not above min(256, dims / 4)).
-    for (int d = std::min(256, dims / 4) & ~1; d >= 2; d -= 2) {
+    // take the fast scan (the largest even divisor of dims not above min(256, max(2, dims / 4))).
+    for (int d = std::min(256, std::max(2, dims / 4)) & ~1; d >= 2; d -= 2) {
       if (dims % d == 0) {
         *m = d;
         break;

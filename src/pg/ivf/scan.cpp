@@ -81,6 +81,7 @@ struct ScanState {
   EState* estate = nullptr;
   IndexInfo* index_info = nullptr;
   std::vector<uint8> flat;
+  std::vector<Buffer> pinned;  // heap pages of the batch being re-ranked (next_batch)
 };
 
 // Reads one chain, adding its entries to the pool. C++ context.
@@ -209,10 +210,11 @@ bool key_from_value(ScanState* s, Datum value, Candidate* c) {
 // row version is found on its page and the key computed from the value in place, under the page's
 // share lock. Skips what a full fetch adds for rows the executor returns (opportunistic pruning, a
 // slot). Returns false in *done when the value is not in the row (TOAST): the caller fetches it.
-bool exact_from_heap_page(ScanState* s, IndexScanDesc scan, AttrNumber column, Candidate* c, bool* done) {
+bool exact_from_heap_page(ScanState* s, IndexScanDesc scan, AttrNumber column, Candidate* c, bool* done,
+                          Buffer pinned) {
   Relation heap = scan->heapRelation;
   ItemPointerData tid = c->tid;
-  Buffer buffer = ReadBuffer(heap, ItemPointerGetBlockNumber(&tid));
+  Buffer buffer = pinned != InvalidBuffer ? pinned : ReadBuffer(heap, ItemPointerGetBlockNumber(&tid));
   LockBuffer(buffer, BUFFER_LOCK_SHARE);
   HeapTupleData tuple;
   bool all_dead = false;
@@ -237,15 +239,47 @@ bool exact_from_heap_page(ScanState* s, IndexScanDesc scan, AttrNumber column, C
   return ok;
 }
 
-// Gives candidate c its exact key from its table row as the scan's snapshot sees it; false when the
-// snapshot sees no row there (plain glue; the batch was sized beforehand).
-bool exact_from_heap(ScanState* s, IndexScanDesc scan, Candidate* c) {
+// Whether exact_from_heap_page serves this scan.
+bool reads_heap_pages(ScanState* s, IndexScanDesc scan) {
   if (s->fetch == nullptr) prepare_heap(s, scan);
-  const AttrNumber plain_column = s->index_info->ii_IndexAttrNumbers[0];
-  if (plain_column != 0 && scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine()) {
+  return s->index_info->ii_IndexAttrNumbers[0] != 0 && scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine();
+}
+
+// Pins the heap pages of candidates [0, n) of the batch into `pinned` and asks the CPU for their rows:
+// first each page's line pointer, then the bytes of each row. The rows of a batch are scattered over
+// the table and rarely in the CPU cache; requesting them all before computing any overlaps their
+// memory latency. Only hints: the rows are read later under the page locks. `pinned` holds n buffers,
+// all invalid on entry. (plain glue)
+void prefetch_heap_rows(ScanState* s, IndexScanDesc scan, size_t n, std::vector<Buffer>* pinned) {
+  for (size_t i = 0; i < n; ++i) {
+    const Candidate& c = s->batch[i];
+    if (c.exact) continue;
+    const Buffer buffer = ReadBuffer(scan->heapRelation, ItemPointerGetBlockNumber(&c.tid));
+    (*pinned)[i] = buffer;
+    __builtin_prefetch(PageGetItemId(BufferGetPage(buffer), ItemPointerGetOffsetNumber(&c.tid)));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if ((*pinned)[i] == InvalidBuffer) continue;
+    const Page page = BufferGetPage((*pinned)[i]);
+    const OffsetNumber off = ItemPointerGetOffsetNumber(&s->batch[i].tid);
+    if (off > PageGetMaxOffsetNumber(page)) continue;  // read without the lock: a hint only
+    const ItemId item = PageGetItemId(page, off);
+    if (!ItemIdIsNormal(item)) continue;
+    const size_t start = ItemIdGetOffset(item), end = std::min<size_t>(BLCKSZ, start + ItemIdGetLength(item));
+    for (size_t at = start; at < end; at += 64) __builtin_prefetch(static_cast<const char*>(page) + at);
+  }
+}
+
+// Gives candidate c its exact key from its table row as the scan's snapshot sees it; false when the
+// snapshot sees no row there (plain glue; the batch was sized beforehand). `pinned`: c's heap page,
+// pinned by prefetch_heap_rows (released here), or InvalidBuffer.
+bool exact_from_heap(ScanState* s, IndexScanDesc scan, Candidate* c, Buffer pinned = InvalidBuffer) {
+  if (reads_heap_pages(s, scan)) {
     bool done = false;
-    const bool ok = exact_from_heap_page(s, scan, plain_column, c, &done);
+    const bool ok = exact_from_heap_page(s, scan, s->index_info->ii_IndexAttrNumbers[0], c, &done, pinned);
     if (done) return ok;
+  } else if (pinned != InvalidBuffer) {
+    ReleaseBuffer(pinned);
   }
   bool call_again = false, all_dead = false;
   ItemPointerData tid = c->tid;
@@ -295,13 +329,21 @@ bool next_batch(ScanState* s, IndexScanDesc scan) {
       s->batch.assign(first, last);
       s->pool_next += take;
       s->flat.resize(s->shape->flat_size);
+      s->pinned.assign(take, InvalidBuffer);
     });
     if (!more) return false;
     size_t kept = 0;
+    std::vector<Buffer>& pinned = s->pinned;
+    const bool prefetch = take > 1 && reads_heap_pages(s, scan);
+    if (prefetch) prefetch_heap_rows(s, scan, take, &pinned);
     for (size_t i = 0; i < take; ++i) {
       Candidate c = s->batch[i];
-      if (s->returned.count(tid_key(c.tid))) continue;  // a row moved from the buffer into a list meanwhile
-      if (!c.exact && !exact_from_heap(s, scan, &c)) continue;
+      const Buffer page = prefetch ? pinned[i] : InvalidBuffer;
+      if (s->returned.count(tid_key(c.tid))) {  // a row moved from the buffer into a list meanwhile
+        if (page != InvalidBuffer) ReleaseBuffer(page);
+        continue;
+      }
+      if (!c.exact && !exact_from_heap(s, scan, &c, page)) continue;
       s->batch[kept++] = c;
     }
     guard([&] {
