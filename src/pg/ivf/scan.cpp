@@ -45,7 +45,39 @@ uint64 tid_key(const ItemPointerData& tid) {
   return (uint64(ItemPointerGetBlockNumberNoCheck(&tid)) << 16) | ItemPointerGetOffsetNumberNoCheck(&tid);
 }
 
+// Candidate pools are handed from one scan to the next (a few per backend), so a query writes its
+// candidates into memory the previous one already brought into the cache instead of fresh memory. The
+// spare list is reserved once: giving a pool back (possibly during error cleanup) never allocates.
+constexpr size_t kSparePools = 4;
+std::vector<std::vector<Candidate>>& spare_pools() {
+  static std::vector<std::vector<Candidate>> spares = [] {
+    std::vector<std::vector<Candidate>> v;
+    v.reserve(kSparePools);
+    return v;
+  }();
+  return spares;
+}
+
+std::vector<Candidate> take_spare_pool() {
+  auto& spares = spare_pools();
+  if (spares.empty()) return {};
+  std::vector<Candidate> pool = std::move(spares.back());
+  spares.pop_back();
+  return pool;
+}
+
 struct ScanState {
+  ScanState() : pool(take_spare_pool()) {}
+  ~ScanState() {
+    auto& spares = spare_pools();
+    if (spares.size() < kSparePools && pool.capacity() <= (size_t{1} << 24)) {
+      pool.clear();
+      spares.push_back(std::move(pool));
+    }
+  }
+  ScanState(const ScanState&) = delete;
+  ScanState& operator=(const ScanState&) = delete;
+
   MemoryContext context = nullptr;
   Flavor flavor = Flavor::kIvf;
   ScanSettings settings{};
@@ -97,9 +129,14 @@ void read_chain_into_pool(ScanState* s, Relation index, BlockNumber head, bool b
     while (reader.next_page_blocks([&](const BlockHeader& header, const ItemPointerData* tids, const float* terms,
                                        const uint8* codes) {
       q.block_keys(codes, terms, header.used, keys);
+      const size_t at = s->pool.size();
+      s->pool.resize(at + header.used);
+      Candidate* out = s->pool.data() + at;
       for (size_t slot = 0; slot < header.used; ++slot) {
-        if (ItemPointerIsValid(const_cast<ItemPointer>(&tids[slot]))) s->pool.push_back(Candidate{keys[slot], tids[slot], false});
+        if (!ItemPointerIsValid(const_cast<ItemPointer>(&tids[slot]))) continue;
+        *out++ = Candidate{keys[slot], tids[slot], false};
       }
+      s->pool.resize(static_cast<size_t>(out - s->pool.data()));
     })) {
     }
     return;
