@@ -83,6 +83,8 @@ class Graph {
   std::mutex& lock_for(uint32_t id) { return locks_[id % locks_.size()]; }
   void connect(uint32_t id, int level, const std::vector<Candidate<uint32_t>>& chosen);
   void link_orphans();
+  // Asks the CPU for every cache line of these nodes' codes (see GraphReader::prefetch).
+  void prefetch_codes(const uint32_t* ids, size_t n) const;
 
   const Space& space_;
   const CodeStore& codes_;

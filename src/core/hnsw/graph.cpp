@@ -100,9 +100,7 @@ class GraphReader {
     const uint32_t* block = g_.link_block(id, level);
     out.assign(block + 1, block + 1 + block[0]);
   }
-  void prefetch(const Id* ids, size_t n) const {
-    for (size_t i = 0; i < n; ++i) PIRAMID_PREFETCH(g_.codes_.code(ids[i]));
-  }
+  void prefetch(const Id* ids, size_t n) const { g_.prefetch_codes(ids, n); }
   bool same_value(Id id) const {
     if (query_code_ == nullptr) return false;
     const uint8_t* other = g_.codes_.code(id);
@@ -117,6 +115,17 @@ class GraphReader {
   std::vector<uint32_t>& marks_;
   uint32_t epoch_;
 };
+
+// Every cache line of the codes about to be compared (at most 32 lines each; the first line of
+// variable-length codes): codes of far-apart nodes are rarely cached, and asking for all of them at
+// once overlaps their memory latency.
+void Graph::prefetch_codes(const uint32_t* ids, size_t n) const {
+  const size_t lines = std::max<size_t>(1, std::min<size_t>(32, (space_.code_size() + 63) / 64));
+  for (size_t i = 0; i < n; ++i) {
+    const char* code = reinterpret_cast<const char*>(codes_.code(ids[i]));
+    for (size_t l = 0; l < lines; ++l) PIRAMID_PREFETCH(code + 64 * l);
+  }
+}
 
 void Graph::connect(uint32_t id, int level, const std::vector<Candidate<uint32_t>>& chosen) {
   const size_t cap = capacity(level);
@@ -137,6 +146,7 @@ void Graph::connect(uint32_t id, int level, const std::vector<Candidate<uint32_t
     }
     // Full: re-select n's links among its current ones plus the new node.
     const uint8_t* base = codes_.code(n);
+    prefetch_codes(block + 1, block[0]);
     std::vector<Candidate<uint32_t>> pool;
     pool.reserve(block[0] + 1);
     for (uint32_t i = 0; i < block[0]; ++i) pool.push_back({space_.between(base, codes_.code(block[1 + i])), block[1 + i]});
