@@ -74,7 +74,7 @@ def summary(rows, dataset):
                        f"{_n(_f(r, 'recall'), 3)} | {_n(_f(r, 'qps_1'))} | {many} | {_n(_f(r, 'p50_ms'), 2)} | "
                        f"{_n(_f(r, 'p99_ms'), 2)} | {_n(_f(r, 'build_s'), 1)} | {_n(_f(r, 'index_mb'), 1)} | "
                        f"{_n(_f(r, 'other_cpu'), 2)} |")
-    other = [r for r in rows if r["kind"] in ("floor", "insert", "mixed")]
+    other = [r for r in rows if r["kind"] in ("floor", "insert", "mixed", "from-empty")]
     if other:
         out += ["", "| system | index | what | setting | ops/s 1 client | ops/s N clients | p50 ms | p99 ms | "
                 "other CPU | note |", "|---|---|---|---|---:|---:|---:|---:|---:|---|"]

@@ -1,5 +1,6 @@
 """`bench.py pg`: load a data set into Postgres, build an index, sweep a search setting, measure writes."""
 import sys
+import time
 
 import numpy as np
 
@@ -30,6 +31,10 @@ def add_arguments(p):
     p.add_argument("--sync-commit", action="store_true", help="inserts with synchronous_commit on (default off)")
     p.add_argument("--mixed-seconds", type=float, default=0, help="seconds per round of mixed insert+search")
     p.add_argument("--write-every", type=int, default=10, help="mixed: every n-th operation is an insert")
+    p.add_argument("--from-empty", action="store_true",
+                   help="create the index on an empty copy of the table, insert every row one by one "
+                        "(synchronous_commit off), VACUUM, then search that table (indexes that train "
+                        "themselves, e.g. ivf); reported as kind 'from-empty' rows")
 
 
 def _insert_vectors(ds, count, seed=7):
@@ -70,6 +75,9 @@ def run(a, common):
     if a.method == "none":
         pg.drop_indexes(conn, table)
         base.update(opclass="", build="")
+    elif a.from_empty:
+        table = _fill_from_empty(a, ds, conn, table, opclass, with_opts, sets, base)
+        base.update(opclass=opclass, build="from-empty " + results.describe(with_opts))
     else:
         build_s, size, _ = pg.build_index(conn, table, a.method, opclass, with_opts, a.maintenance_work_mem,
                                           a.parallel_workers)
@@ -114,6 +122,33 @@ def run(a, common):
     if a.inserts > 0:
         _writes(a, ds, conn, table, base, run_sets, search_sql, raw)
     conn.close()
+
+
+def _fill_from_empty(a, ds, conn, table, opclass, with_opts, sets, base):
+    """Creates <table>_from_empty with its index while empty, inserts every row one by one, VACUUMs,
+    and reports the three steps; returns the new table's name (ids match the data set's rows)."""
+    etable = f"{table}_from_empty"
+    conn.execute(f"DROP TABLE IF EXISTS {etable}")
+    conn.execute(f"CREATE TABLE {etable} (id int4, embedding {a.type}({ds.dim}))")
+    if a.storage != "default":
+        conn.execute(f"ALTER TABLE {etable} ALTER COLUMN embedding SET STORAGE {a.storage.upper()}")
+    create_s, _, name = pg.build_index(conn, etable, a.method, opclass, with_opts, a.maintenance_work_mem,
+                                       a.parallel_workers)
+    wconn = pg.connect(a.dsn, dict(sets, synchronous_commit="off"), a.type)
+    m = clients.measure_inserts(wconn, f"INSERT INTO {etable} (id, embedding) VALUES (%b, %b)", 0,
+                                pg.params(ds.train, a.type))
+    wconn.close()
+    t0 = time.perf_counter()
+    conn.execute(f"VACUUM {etable}")
+    vacuum_s = time.perf_counter() - t0
+    size = conn.execute("SELECT pg_relation_size(%s::regclass)", (name,)).fetchone()[0]
+    print(f"  from empty: index created in {create_s:.2f} s, {ds.n} single-row inserts at {m['qps_1']:.0f}/s, "
+          f"VACUUM {vacuum_s:.1f} s, index {size / 2**20:.1f} MB", flush=True)
+    results.append(a.csv, dict(base, kind="from-empty", setting="single-row inserts, then VACUUM",
+                               qps_1=m["qps_1"], p50_ms=m["p50_ms"], p99_ms=m["p99_ms"], build_s=vacuum_s,
+                               index_mb=size / 2**20, note=f"{ds.n} rows into an index created empty; build_s "
+                               "is the VACUUM that trains it", other_cpu=m["other_cpu"]))
+    return etable
 
 
 def _many(a, spec):
