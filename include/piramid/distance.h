@@ -71,6 +71,10 @@ SimdLevel best_simd_level();
 
 const char* simd_level_name(SimdLevel level);
 
+// Whether SIMD code outside the kernel tables (PQ tables and scans) may use AVX2: the CPU has it and
+// PIRAMID_SIMD does not cap the level below it.
+bool avx2_allowed();
+
 namespace detail {
 // Tables of each translation unit; nullptr where the build has no such code (not x86).
 const DistanceKernels* scalar_kernels();

@@ -73,14 +73,6 @@ PIRAMID_TARGET_AVX2 size_t pack_block_avx2(const uint8_t* const* codes, size_t m
 }
 #endif
 
-bool use_avx2() {
-#if PIRAMID_X86
-  static const bool ok = best_simd_level() != SimdLevel::kScalar && cpu_features().avx2;
-  return ok;
-#else
-  return false;
-#endif
-}
 
 }  // namespace
 
@@ -136,7 +128,7 @@ void pq4_pack_block(const uint8_t* const* codes, size_t n, size_t m, uint8_t* bl
   for (size_t i = 0; i < kPq4BlockEntries; ++i) rows[i] = i < n ? codes[i] : zero_code;
   size_t done = 0;
 #if PIRAMID_X86
-  if (use_avx2()) done = pack_block_avx2(rows, m, block);
+  if (avx2_allowed()) done = pack_block_avx2(rows, m, block);
 #endif
   pack_block_scalar(rows, m, done, block);
 }

@@ -130,14 +130,6 @@ PIRAMID_TARGET_AVX2 void table_row_avx2(const float* q, const float* t, size_t d
 }
 #endif
 
-bool use_avx2() {
-#if PIRAMID_X86
-  static const bool ok = best_simd_level() != SimdLevel::kScalar && cpu_features().avx2;
-  return ok;
-#else
-  return false;
-#endif
-}
 
 }  // namespace
 
@@ -152,7 +144,7 @@ void pq_lookup_table_transposed(const PqShape& shape, const float* transposed, c
     const float* q = query + j * dsub;
     const float* t = transposed + j * dsub * ksub;
 #if PIRAMID_X86
-    if (use_avx2()) {
+    if (avx2_allowed()) {
       table_row_avx2(q, t, dsub, ksub, l2, table + j * ksub);
       continue;
     }
@@ -191,7 +183,7 @@ void pq_adc_batch(const PqShape& shape, const float* table, const uint8_t* codes
 void pq_adc_gather(const PqShape& shape, const float* table, const uint8_t* const* codes, size_t n, float* out) {
   size_t i = 0;
 #if PIRAMID_X86
-  if (shape.nbits == 8 && shape.m >= 8 && use_avx2()) {
+  if (shape.nbits == 8 && shape.m >= 8 && avx2_allowed()) {
     for (; i + 8 <= n; i += 8) adc_8bit_x8(table, codes + i, shape.m, out + i);
   }
 #endif

@@ -46,6 +46,11 @@ SimdLevel best_simd_level() {
   return level;
 }
 
+bool avx2_allowed() {
+  static const bool ok = best_simd_level() != SimdLevel::kScalar && cpu_features().avx2;
+  return ok;
+}
+
 const DistanceKernels& kernels() {
   static const DistanceKernels* table = kernels_for(best_simd_level());
   return *table;

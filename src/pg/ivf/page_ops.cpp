@@ -80,6 +80,26 @@ void add_item(Relation index, Page page, const void* item, Size size) {
                     errmsg("failed to add a %zu-byte item to ivf index \"%s\"", size, RelationGetRelationName(index))));
 }
 
+// A new list page holding `item`, linked from the exclusively locked last page of a chain (`last`, which
+// is unlocked and released); one record covers both, so the link and the new page's contents appear
+// together. Returns the new page's buffer, exclusively locked.
+Buffer append_linked_page(Relation index, Buffer last, const void* item, Size size, bool logged) {
+  GenericXLogState* state = nullptr;
+  Page fresh;
+  Buffer new_buffer = extend(index, kListPage, logged, &state, &fresh);
+  Page current = logged ? GenericXLogRegisterBuffer(state, last, 0) : BufferGetPage(last);
+  page_opaque(current)->next = BufferGetBlockNumber(new_buffer);
+  add_item(index, fresh, item, size);
+  if (logged) {
+    GenericXLogFinish(state);
+  } else {
+    MarkBufferDirty(last);
+    MarkBufferDirty(new_buffer);
+  }
+  UnlockReleaseBuffer(last);
+  return new_buffer;
+}
+
 }  // namespace
 
 void write_new_meta(Relation index, ForkNumber fork, const MetaPage& meta, bool log) {
@@ -242,22 +262,7 @@ BlockNumber append_entry(Relation index, BlockNumber hint, ItemPointerData heap_
       finish(state, buffer);
       continue;
     }
-    // A new page linked from the current one; one record covers both, so the link and the new page's
-    // contents appear together.
-    GenericXLogState* state = nullptr;
-    Page fresh;
-    Buffer new_buffer = extend(index, kListPage, logged, &state, &fresh);
-    Page current = logged ? GenericXLogRegisterBuffer(state, buffer, 0) : page;
-    page_opaque(current)->next = BufferGetBlockNumber(new_buffer);
-    add_item(index, fresh, scratch, size);
-    if (logged) {
-      GenericXLogFinish(state);
-    } else {
-      MarkBufferDirty(buffer);
-      MarkBufferDirty(new_buffer);
-    }
-    UnlockReleaseBuffer(buffer);
-    buffer = new_buffer;
+    buffer = append_linked_page(index, buffer, scratch, size, logged);
   }
   const BlockNumber last = BufferGetBlockNumber(buffer);
   UnlockReleaseBuffer(buffer);
@@ -347,23 +352,10 @@ BlockNumber append_block_entry(Relation index, const BlockShape& shape, BlockNum
     }
     finish(state, buffer);
   } else {
-    // A new page with a new block, linked from the last one; one record covers both.
-    GenericXLogState* state = nullptr;
-    Page fresh;
-    Buffer new_buffer = extend(index, kListPage, logged, &state, &fresh);
-    Page current = logged ? GenericXLogRegisterBuffer(state, buffer, 0) : page;
-    page_opaque(current)->next = BufferGetBlockNumber(new_buffer);
+    // A new page with a new block, linked from the last one.
     init_block(scratch, shape);
     put_slot(scratch, shape, 0, heap_tid, payload);
-    add_item(index, fresh, scratch, block_size);
-    if (logged) {
-      GenericXLogFinish(state);
-    } else {
-      MarkBufferDirty(buffer);
-      MarkBufferDirty(new_buffer);
-    }
-    UnlockReleaseBuffer(buffer);
-    buffer = new_buffer;
+    buffer = append_linked_page(index, buffer, scratch, block_size, logged);
   }
   const BlockNumber last = BufferGetBlockNumber(buffer);
   UnlockReleaseBuffer(buffer);
