@@ -7,6 +7,7 @@ extern "C" {
 #include "storage/bufmgr.h"
 }
 
+#include <algorithm>
 #include <limits>
 
 namespace piramid::pg::hnsw {
@@ -77,10 +78,17 @@ void PageReader::prefetch(Id id) const {
   const BlockNumber block = static_cast<BlockNumber>(id >> 16);
   const std::vector<int>& recent = shape_.recent_buffers;
   if (block >= recent.size() || recent[block] == InvalidBuffer) return;
-  // Only a hint to the CPU: reading nothing, it is safe even if the buffer now holds another page.
+  // Only a hint to the CPU, read without a lock: the line pointer may be stale or the buffer may hold
+  // another page by now, so the address is only clamped to the page; nothing read here is trusted.
   const char* page = static_cast<const char*>(BufferGetBlock(recent[block]));
-  __builtin_prefetch(page);
-  __builtin_prefetch(page + SizeOfPageHeaderData + (static_cast<size_t>(id & 0xffff) - 1) * sizeof(ItemIdData));
+  const size_t offset = static_cast<size_t>(id & 0xffff);
+  if (offset == 0 || offset > MaxOffsetNumber) return;
+  const ItemIdData item = *reinterpret_cast<const ItemIdData*>(page + SizeOfPageHeaderData + (offset - 1) * sizeof(ItemIdData));
+  // The whole node (header, code, links, navigation blocks: up to a few kB): expanding it reads most of
+  // it, and asking for every line now overlaps their memory latency with the current expansion.
+  const size_t start = std::min<size_t>(ItemIdGetOffset(&item), BLCKSZ);
+  const size_t end = std::min<size_t>(BLCKSZ, start + std::min<size_t>(ItemIdGetLength(&item), 64 * 64));
+  for (size_t at = start; at < end; at += 64) __builtin_prefetch(page + at);
 }
 
 float PageReader::distance(Id id) {
