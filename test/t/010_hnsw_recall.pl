@@ -63,12 +63,7 @@ $node->safe_psql('postgres', 'CREATE INDEX items_idx ON items USING hnsw (v vect
 my $rt = recall($node, 'items', 'v', '<->');
 cmp_ok($rt, '>=', 0.95, "threaded build: recall\@10 $rt");
 cmp_ok($rt, '>=', 0.99, "threaded build: recall\@10 $rt at a serial build's level");
-cmp_ok(rows_unreturned($node, 'items', 'v', '<->'), '<=', 6, 'a threaded build: scans reach all but a few rows');
-TODO:
-{
-	local $TODO = 'docs/hnsw.md, known limitations: a threaded build can leave a handful of nodes unreachable';
-	is(rows_unreturned($node, 'items', 'v', '<->'), '0', 'a threaded build: scans reach every row');
-}
+is(rows_unreturned($node, 'items', 'v', '<->'), '0', 'a threaded build: scans reach every row');
 $node->safe_psql('postgres', 'DROP INDEX items_idx');
 
 # many copies of a few values (binary quantization makes this the normal case for bit columns)

@@ -171,6 +171,43 @@ TEST(HnswGraph, EveryNodeIsLinkedAndCopiesLinkOut) {
   EXPECT_GT(copies_linking_out, n / 2);
 }
 
+// Following level-0 links from the entry point reaches every node, for threaded builds over data that
+// tends to form islands (tight clusters, many copies of few values, small lists) and over spread data.
+TEST(HnswGraph, EveryNodeIsReachableFromTheEntryPoint) {
+  struct Case {
+    size_t groups, copies, dims;
+    int m;
+    uint32_t seed;
+  };
+  for (const Case& c : {Case{40, 50, 8, 4, 3}, Case{200, 10, 16, 4, 5}, Case{3000, 1, 12, 4, 8}, Case{500, 4, 32, 8, 9}}) {
+    const size_t n = c.groups * c.copies;
+    std::vector<float> distinct = clustered(c.groups, c.dims, c.seed);
+    std::vector<float> data(n * c.dims);
+    for (size_t i = 0; i < n; ++i)
+      std::copy(&distinct[(i % c.groups) * c.dims], &distinct[(i % c.groups) * c.dims] + c.dims, &data[i * c.dims]);
+    auto space = make_float_space(Metric::kL2, c.dims);
+    CodeStore codes(space->code_size());
+    for (size_t i = 0; i < n; ++i) space->encode(&data[i * c.dims], codes.append(space->code_size()));
+    Graph graph(*space, codes, GraphParams{c.m, 2 * c.m}, c.seed);
+    graph.build(4, InterruptCheck(), nullptr);
+    std::vector<uint8_t> reached(n, 0);
+    std::vector<uint32_t> stack{graph.entry_point()};
+    reached[graph.entry_point()] = 1;
+    while (!stack.empty()) {
+      const uint32_t id = stack.back();
+      stack.pop_back();
+      for (uint32_t to : graph.links(id, 0)) {
+        if (!reached[to]) {
+          reached[to] = 1;
+          stack.push_back(to);
+        }
+      }
+    }
+    EXPECT_EQ(static_cast<size_t>(std::count(reached.begin(), reached.end(), 1)), n)
+        << c.groups << " groups of " << c.copies << " copies, " << c.dims << " dims, m " << c.m;
+  }
+}
+
 TEST(HnswGraph, LevelsAreReproducibleAndGeometric) {
   size_t above0 = 0;
   for (uint64_t i = 0; i < 100000; ++i) {

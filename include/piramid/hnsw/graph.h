@@ -50,7 +50,8 @@ class Graph {
   Graph(const Space& space, const CodeStore& codes, GraphParams params, uint64_t seed);
 
   // Inserts nodes [0, codes.size()) using `threads` threads; calls progress(done) now and then from the
-  // calling thread. Throws Interrupted when `interrupt` fires.
+  // calling thread. Throws Interrupted when `interrupt` fires. Afterwards every node is reachable at
+  // level 0 from the entry point.
   void build(int threads, const InterruptCheck& interrupt, const std::function<void(size_t done)>& progress);
 
   size_t size() const { return levels_.size(); }
@@ -83,6 +84,8 @@ class Graph {
   std::mutex& lock_for(uint32_t id) { return locks_[id % locks_.size()]; }
   void connect(uint32_t id, int level, const std::vector<Candidate<uint32_t>>& chosen);
   void link_orphans();
+  // Makes every node reachable at level 0 from the entry point (see graph.cpp). Returns the nodes linked.
+  size_t link_islands();
   // Asks the CPU for every cache line of these nodes' codes (see GraphReader::prefetch).
   void prefetch_codes(const uint32_t* ids, size_t n) const;
 

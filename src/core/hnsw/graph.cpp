@@ -60,7 +60,8 @@ size_t Graph::estimate_bytes(size_t n, int m) {
 }
 
 size_t Graph::memory_bytes() const {
-  size_t bytes = level0_.capacity() * sizeof(uint32_t) + levels_.capacity() + upper_.capacity() * sizeof(upper_[0]);
+  size_t bytes =
+      level0_.capacity() * sizeof(uint32_t) + levels_.capacity() + upper_.capacity() * sizeof(upper_[0]);
   for (const auto& u : upper_) bytes += u.capacity() * sizeof(uint32_t);
   return bytes;
 }
@@ -149,12 +150,12 @@ void Graph::connect(uint32_t id, int level, const std::vector<Candidate<uint32_t
     prefetch_codes(block + 1, block[0]);
     std::vector<Candidate<uint32_t>> pool;
     pool.reserve(block[0] + 1);
-    for (uint32_t i = 0; i < block[0]; ++i) pool.push_back({space_.between(base, codes_.code(block[1 + i])), block[1 + i]});
+    for (uint32_t i = 0; i < block[0]; ++i)
+      pool.push_back({space_.between(base, codes_.code(block[1 + i])), block[1 + i]});
     pool.push_back({c.distance, id});
     std::sort(pool.begin(), pool.end(), [](const auto& a, const auto& b) { return a.distance < b.distance; });
-    const auto kept = select_neighbors(pool, cap, [&](uint32_t a, uint32_t b) {
-      return space_.between(codes_.code(a), codes_.code(b));
-    });
+    const auto kept = select_neighbors(
+        pool, cap, [&](uint32_t a, uint32_t b) { return space_.between(codes_.code(a), codes_.code(b)); });
     block[0] = static_cast<uint32_t>(kept.size());
     for (size_t i = 0; i < kept.size(); ++i) block[1 + i] = kept[i].id;
   }
@@ -193,12 +194,14 @@ void Graph::insert(uint32_t id, std::vector<uint32_t>& marks, uint32_t& epoch) {
     entries.erase(std::remove_if(entries.begin(), entries.end(), [&](const auto& e) { return e.id == id; }),
                   entries.end());
     for (const auto& e : entries) reader.visit(e.id);
-    if (entries.empty()) entries.push_back(Candidate<uint32_t>{space_.between(code, codes_.code(entry)), entry});
+    if (entries.empty())
+      entries.push_back(Candidate<uint32_t>{space_.between(code, codes_.code(entry)), entry});
     std::vector<Candidate<uint32_t>> found =
         search_layer(reader, entries, params_.ef_construction, l, /*collapse_duplicates=*/true);
-    const auto chosen = select_neighbors(found, capacity(l), [&](uint32_t a, uint32_t b) {
-      return space_.between(codes_.code(a), codes_.code(b));
-    }, /*keep_pruned=*/true);
+    const auto chosen = select_neighbors(
+        found, capacity(l),
+        [&](uint32_t a, uint32_t b) { return space_.between(codes_.code(a), codes_.code(b)); },
+        /*keep_pruned=*/true);
     connect(id, l, chosen);
     entries = std::move(found);
   }
@@ -225,7 +228,8 @@ void Graph::build(int threads, const InterruptCheck& interrupt, const std::funct
   parallel_for(
       n - 1, threads, 64,
       [&](size_t begin, size_t end, int worker) {
-        for (size_t i = begin; i < end; ++i) insert(static_cast<uint32_t>(i + 1), marks[worker], epochs[worker]);
+        for (size_t i = begin; i < end; ++i)
+          insert(static_cast<uint32_t>(i + 1), marks[worker], epochs[worker]);
         const size_t now = done.fetch_add(end - begin) + (end - begin);
         if (worker == 0 && progress && now - last_report >= 1024) {
           last_report = now;
@@ -234,6 +238,7 @@ void Graph::build(int threads, const InterruptCheck& interrupt, const std::funct
       },
       interrupt);
   link_orphans();
+  link_islands();
   if (progress) progress(n);
 }
 
@@ -273,6 +278,88 @@ void Graph::link_orphans() {
     if (!linked) continue;
     named[id]++;
   }
+}
+
+size_t Graph::link_islands() {
+  // Threads inserting at once can still leave a group of nodes that link to each other but that no link
+  // from the rest of the graph enters (each of them is named by some list, so link_orphans keeps them).
+  // A walk along the links from the entry point finds them; each group is entered through one new link
+  // from the nearest node the walk reached (a search from the entry point for the group's first node),
+  // which replaces a link of that node's list whose target other lists also name, or fills a free slot.
+  const size_t n = size();
+  if (n == 0) return 0;
+  std::vector<uint8_t> reached(n, 0);
+  std::vector<uint32_t> named(n, 0), queue;
+  for (uint32_t id = 0; id < n; ++id) {
+    size_t count = 0;
+    const uint32_t* links = link_data(id, 0, &count);
+    for (size_t i = 0; i < count; ++i) named[links[i]]++;
+  }
+  const auto walk = [&](uint32_t from) {
+    queue.assign(1, from);
+    reached[from] = 1;
+    while (!queue.empty()) {
+      const uint32_t id = queue.back();
+      queue.pop_back();
+      size_t count = 0;
+      const uint32_t* links = link_data(id, 0, &count);
+      for (size_t i = 0; i < count; ++i) {
+        if (!reached[links[i]]) {
+          reached[links[i]] = 1;
+          queue.push_back(links[i]);
+        }
+      }
+    }
+  };
+  std::vector<uint32_t> marks(n, 0);
+  uint32_t epoch = 0;
+  size_t linked = 0;
+  // A replaced link can cut off the node it pointed to when its other namers are unreached themselves,
+  // so each pass starts with a fresh walk; a few passes settle it.
+  for (int pass = 0; pass < 4; ++pass) {
+    std::fill(reached.begin(), reached.end(), 0);
+    walk(entry_);
+    if (std::find(reached.begin(), reached.end(), 0) == reached.end()) break;
+    for (uint32_t island = 0; island < n; ++island) {
+      if (reached[island]) continue;
+      const uint8_t* code = codes_.code(island);
+      Candidate<uint32_t> current{space_.between(code, codes_.code(entry_)), entry_};
+      {
+        GraphReader reader(*this, code, marks, 0);
+        for (int l = max_level_; l > 0; --l) current = greedy_step_layer(reader, current, l);
+      }
+      if (++epoch == 0) {
+        std::fill(marks.begin(), marks.end(), 0);
+        epoch = 1;
+      }
+      GraphReader reader(*this, code, marks, epoch);
+      reader.visit(current.id);
+      const std::vector<Candidate<uint32_t>> near =
+          search_layer(reader, {current}, static_cast<size_t>(params_.ef_construction), 0);
+      bool entered = false;
+      for (const Candidate<uint32_t>& c : near) {  // nearest first; all reached (the search walks links)
+        if (!reached[c.id]) continue;
+        uint32_t* block = link_block(c.id, 0);
+        size_t slot = 0;
+        if (block[0] < capacity(0)) {
+          slot = 1 + block[0]++;
+        } else {
+          for (size_t i = 1; i <= block[0]; ++i) {
+            if (named[block[i]] >= 2 && (slot == 0 || named[block[i]] > named[block[slot]])) slot = i;
+          }
+          if (slot == 0) continue;  // replacing would leave another node unnamed
+          named[block[slot]]--;
+        }
+        block[slot] = island;
+        named[island]++;
+        ++linked;
+        entered = true;
+        break;
+      }
+      if (entered) walk(island);  // the island and whatever it reaches now counts as reached
+    }
+  }
+  return linked;
 }
 
 std::vector<Candidate<uint32_t>> Graph::search(const QueryDistance& query, size_t k, size_t ef) const {
