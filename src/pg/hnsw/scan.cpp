@@ -177,11 +177,13 @@ void start(ScanState* s, Relation index, const OpclassInfo& info, const PlainVal
   s->search = std::make_unique<piramid::hnsw::BeamSearch<PageReader>>(*s->reader, 0);
   s->search->seed(current);
   // Builds make every node reachable at level 0 from the entry point, not necessarily from where the
-  // descent lands; the entry point is a seed too, at the back of the queue (an unknown distance), so an
-  // iterative scan that runs out of nearer candidates still walks on from it.
+  // descent lands: the entry point is a seed too (at its distance), so a scan that runs out of nearer
+  // candidates still walks on from it.
   const Id entry = tid_key(meta.entry);
-  if (entry != current.id && s->reader->visit(entry))
-    s->search->seed(Candidate<Id>{std::numeric_limits<float>::infinity(), entry});
+  if (entry != current.id && s->reader->visit(entry)) {
+    const float entry_distance = s->reader->distance(entry);
+    if (std::isfinite(entry_distance)) s->search->seed(Candidate<Id>{entry_distance, entry});
+  }
   s->ef = beam_for(g_settings.ef_search);
   s->search->run(s->ef, SIZE_MAX);
   next_batch(s, static_cast<size_t>(g_settings.ef_search));
