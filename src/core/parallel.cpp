@@ -55,7 +55,10 @@ void parallel_for(size_t n, int threads, size_t chunk,
         const size_t begin = next.fetch_add(chunk);
         if (begin >= n) return;
         body(begin, std::min(n, begin + chunk), worker);
-        if (worker == 0 && interrupt.pending()) throw Interrupted();
+        if (worker == 0 && interrupt.pending()) {
+          stop = true;  // before the (slow) throw, so the other workers stop at their next chunk
+          throw Interrupted();
+        }
       }
     } catch (...) {
       std::lock_guard<std::mutex> lock(failure_mutex);

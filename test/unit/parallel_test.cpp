@@ -36,8 +36,9 @@ TEST(ParallelFor, StopsWhenInterrupted) {
   std::atomic<size_t> done{0};
   std::atomic<bool> flag{false};
   InterruptCheck check([](void* f) { return static_cast<std::atomic<bool>*>(f)->load(); }, &flag);
-  // The calling thread (worker 0) polls the check; the other worker waits for the interrupt, so even on
-  // a loaded machine it cannot finish all the work before the caller gets to poll.
+  // The calling thread (worker 0) polls the check; the other worker waits for the interrupt, and
+  // parallel_for tells the workers to stop before it throws, so even on a loaded machine the other worker
+  // cannot finish all the work between the interrupt and the stop.
   EXPECT_THROW(parallel_for(1000000, 2, 100, [&](size_t b, size_t e, int worker) {
     while (worker != 0 && !flag.load()) std::this_thread::yield();
     done += e - b;

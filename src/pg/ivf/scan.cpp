@@ -112,6 +112,7 @@ struct ScanState {
   TupleTableSlot* slot = nullptr;
   EState* estate = nullptr;
   IndexInfo* index_info = nullptr;
+  MemoryContext row_context = nullptr;  // values read in place during the re-rank (exact_from_heap_page)
   std::vector<uint8> flat;
   std::vector<Buffer> pinned;  // heap pages of the batch being re-ranked (next_batch)
 };
@@ -265,21 +266,24 @@ bool exact_from_heap_page(ScanState* s, IndexScanDesc scan, AttrNumber column, C
     } else if (VARATT_IS_EXTENDED(DatumGetPointer(value)) && !VARATT_IS_SHORT(DatumGetPointer(value))) {
       *done = false;  // toasted: read through the table AM
     } else {
-      ExprContext* econtext = GetPerTupleExprContext(s->estate);
-      MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+      if (s->row_context == nullptr)
+        s->row_context = AllocSetContextCreate(s->context, "ivf re-rank row", ALLOCSET_SMALL_SIZES);
+      MemoryContext old = MemoryContextSwitchTo(s->row_context);
       ok = key_from_value(s, value, c);
       MemoryContextSwitchTo(old);
-      ResetExprContext(econtext);
+      MemoryContextReset(s->row_context);
     }
   }
   UnlockReleaseBuffer(buffer);
   return ok;
 }
 
+// The indexed table column, or 0 for an expression.
+AttrNumber indexed_column(IndexScanDesc scan) { return scan->indexRelation->rd_index->indkey.values[0]; }
+
 // Whether exact_from_heap_page serves this scan.
-bool reads_heap_pages(ScanState* s, IndexScanDesc scan) {
-  if (s->fetch == nullptr) prepare_heap(s, scan);
-  return s->index_info->ii_IndexAttrNumbers[0] != 0 && scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine();
+bool reads_heap_pages(IndexScanDesc scan) {
+  return indexed_column(scan) != 0 && scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine();
 }
 
 // Pins the heap pages of candidates [0, n) of the batch into `pinned` and asks the CPU for their rows:
@@ -311,13 +315,14 @@ void prefetch_heap_rows(ScanState* s, IndexScanDesc scan, size_t n, std::vector<
 // snapshot sees no row there (plain glue; the batch was sized beforehand). `pinned`: c's heap page,
 // pinned by prefetch_heap_rows (released here), or InvalidBuffer.
 bool exact_from_heap(ScanState* s, IndexScanDesc scan, Candidate* c, Buffer pinned = InvalidBuffer) {
-  if (reads_heap_pages(s, scan)) {
+  if (reads_heap_pages(scan)) {
     bool done = false;
-    const bool ok = exact_from_heap_page(s, scan, s->index_info->ii_IndexAttrNumbers[0], c, &done, pinned);
+    const bool ok = exact_from_heap_page(s, scan, indexed_column(scan), c, &done, pinned);
     if (done) return ok;
   } else if (pinned != InvalidBuffer) {
     ReleaseBuffer(pinned);
   }
+  if (s->fetch == nullptr) prepare_heap(s, scan);
   bool call_again = false, all_dead = false;
   ItemPointerData tid = c->tid;
   bool found = table_index_fetch_tuple(s->fetch, &tid, scan->xs_snapshot, s->slot, &call_again, &all_dead);
@@ -371,7 +376,7 @@ bool next_batch(ScanState* s, IndexScanDesc scan) {
     if (!more) return false;
     size_t kept = 0;
     std::vector<Buffer>& pinned = s->pinned;
-    const bool prefetch = take > 1 && reads_heap_pages(s, scan);
+    const bool prefetch = take > 1 && reads_heap_pages(scan);
     if (prefetch) prefetch_heap_rows(s, scan, take, &pinned);
     for (size_t i = 0; i < take; ++i) {
       Candidate c = s->batch[i];
