@@ -195,18 +195,16 @@ float QueryDistance::approximate(const uint8* code) const {
       return shape_.metric == Metric::kCosine ? 1.0f - dot : -dot;
     }
     case Codec::kPq: {
-      const float adc = pq_adc(shape_.pq, pq_table_.data(), code);
-      if (shape_.metric != Metric::kL2) return pq_bias_ + adc;
-      float term;
-      memcpy(&term, code + shape_.pq.code_size(), sizeof term);
-      return pq_bias_ + term + 2.0f * adc;
+      float key;
+      approximate_many(&code, 1, &key);
+      return key;
     }
     default: return exact(code);
   }
 }
 
 void QueryDistance::approximate_many(const uint8* const* codes, size_t n, float* out) const {
-  if (shape_.codec != Codec::kPq || shape_.lists == 0) {
+  if (shape_.codec != Codec::kPq) {
     for (size_t i = 0; i < n; ++i) out[i] = approximate(codes[i]);
     return;
   }

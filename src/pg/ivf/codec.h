@@ -69,7 +69,8 @@ class QueryDistance {
   float exact(const uint8* flat) const;
   // Prepares approximate() for the entries of list `list` (PQ codes are residuals of its centroid).
   void set_list(int32 list);
-  // Key to a list entry payload: exact for flat opclasses, an estimate for SQ8 and PQ.
+  // Key to a list entry payload: exact for flat opclasses, an estimate for SQ8 and PQ (PQ: trained
+  // indexes only; untrained ones have no lists).
   float approximate(const uint8* code) const;
   // approximate() of n payloads at once (PQ gathers table entries of several codes per step; 4-bit PQ
   // codes use the fast scan, whose uint8 table makes the estimates a little coarser).

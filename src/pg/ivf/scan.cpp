@@ -70,7 +70,7 @@ struct ScanState {
   ScanState() : pool(take_spare_pool()) {}
   ~ScanState() {
     auto& spares = spare_pools();
-    if (spares.size() < kSparePools && pool.capacity() <= (size_t{1} << 24)) {
+    if (spares.size() < kSparePools && pool.capacity() <= (size_t{1} << 20)) {  // keep at most 12 MB each
       pool.clear();
       spares.push_back(std::move(pool));
     }
@@ -99,6 +99,7 @@ struct ScanState {
   size_t batch_next = 0;
   std::unordered_set<uint64> returned;
   std::vector<const uint8*> page_codes;  // entries of the list page being read (read_chain_into_pool)
+  std::vector<size_t> page_slots;        // and where their candidates are in the pool
   std::vector<float> page_keys;
 
   // all-rows mode: chains still to read (buffer first, then every list)
@@ -149,21 +150,28 @@ void read_chain_into_pool(ScanState* s, Relation index, BlockNumber head, bool b
     }
     return;
   }
-  // PQ entries (always one part, so their payloads stay in the page) are keyed a page at a time, while
-  // the page is locked.
+  // PQ entries are keyed a page at a time, while the page is locked. A code larger than a page (8-bit
+  // codes of very many subvectors) arrives assembled in the reader's buffer, which the next such entry
+  // overwrites: it is keyed at once.
   std::vector<const uint8*>& codes = s->page_codes;
+  std::vector<size_t>& slots = s->page_slots;
   std::vector<float>& keys = s->page_keys;
   while (reader.next_page(
-      [&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
+      [&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>& parts_on) {
+        if (parts_on.size() > 1) {
+          s->pool.push_back(Candidate{q.approximate(payload), h.heap_tid, exact});
+          return;
+        }
         codes.push_back(payload);
+        slots.push_back(s->pool.size());
         s->pool.push_back(Candidate{0.0f, h.heap_tid, exact});
       },
       [&] {
         keys.resize(codes.size());
         q.approximate_many(codes.data(), codes.size(), keys.data());
-        Candidate* c = s->pool.data() + s->pool.size() - codes.size();
-        for (size_t i = 0; i < codes.size(); ++i) c[i].key = keys[i];
+        for (size_t i = 0; i < codes.size(); ++i) s->pool[slots[i]].key = keys[i];
         codes.clear();
+        slots.clear();
       })) {
   }
 }
