@@ -8,6 +8,7 @@
 // invisible, and vacuum removes the node with the row.
 #include "pg/hnsw/insert.h"
 
+#include "pg/am/scan_support.h"
 #include "pg/guard.h"
 #include "pg/hnsw/graph_search.h"
 #include "pg/hnsw/index_shape.h"
@@ -255,11 +256,7 @@ void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_
 }  // namespace
 
 void insert_value(Relation index, Datum value, ItemPointer heap_tid) {
-  const OpclassInfo info = index_opclass_info(index);
-  PlainValue plain;
-  if (!extract_value(info, value, &plain)) return;  // not indexable (a zero vector under cosine)
-  const ItemPointerData tid = *heap_tid;
-  guard([&] { insert_plain(index, plain, tid); });
+  insert_indexable(index, value, heap_tid, insert_plain);
 }
 
 }  // namespace piramid::pg::hnsw

@@ -5,6 +5,7 @@
 #include "pg/hnsw/scan.h"
 
 #include "pg/am/opclass.h"
+#include "pg/am/scan_support.h"
 #include "pg/guard.h"
 #include "pg/hnsw/graph_search.h"
 #include "pg/hnsw/index_shape.h"
@@ -261,19 +262,14 @@ void rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
   ScanState* s = guard([&] { return make_context_owned<ScanState>(context); });
   s->context = context;
   scan->opaque = s;
-  if (keys && scan->numberOfKeys > 0) memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
-  if (orderbys && scan->numberOfOrderBys > 0)
-    memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
+  store_scan_keys(scan, keys, orderbys);
 }
 
 bool get_tuple(IndexScanDesc scan, ScanDirection direction) {
   ScanState* s = static_cast<ScanState*>(scan->opaque);
   if (!s->started) {
     s->started = true;
-    if (scan->orderByData == nullptr || scan->numberOfOrderBys == 0)
-      elog(ERROR, "cannot scan hnsw index without order");
-    if (!IsMVCCSnapshot(scan->xs_snapshot)) elog(ERROR, "non-MVCC snapshots are not supported with hnsw");
-    pgstat_count_index_scan(scan->indexRelation);
+    start_ordered_scan(scan, "hnsw");
     const Datum query = scan->orderByData[0].sk_argument;
     const OpclassInfo info = index_opclass_info(scan->indexRelation);
     PlainValue value;

@@ -3,6 +3,7 @@
 // page); moving the list's insert hint is a separate record that only saves later inserts a walk.
 #include "pg/ivf/insert.h"
 
+#include "pg/am/scan_support.h"
 #include "pg/guard.h"
 #include "pg/ivf/page_ops.h"
 #include "pg/ivf/shape.h"
@@ -66,11 +67,7 @@ void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_
 }  // namespace
 
 void insert_value(Relation index, Datum value, ItemPointer heap_tid) {
-  const OpclassInfo info = index_opclass_info(index);
-  PlainValue plain;
-  if (!extract_value(info, value, &plain)) return;  // not indexable (a zero vector under cosine)
-  const ItemPointerData tid = *heap_tid;
-  guard([&] { insert_plain(index, plain, tid); });
+  insert_indexable(index, value, heap_tid, insert_plain);
 }
 
 }  // namespace piramid::pg::ivf

@@ -5,6 +5,7 @@
 // When the candidates run out, an iterative scan probes the next lists, up to max_probes.
 #include "pg/ivf/scan.h"
 
+#include "pg/am/scan_support.h"
 #include "pg/guard.h"
 #include "pg/ivf/chain_reader.h"
 #include "pg/ivf/codec.h"
@@ -455,18 +456,14 @@ void rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
   s->context = context;
   s->flavor = flavor;
   scan->opaque = s;
-  if (keys && scan->numberOfKeys > 0) memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
-  if (orderbys && scan->numberOfOrderBys > 0)
-    memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
+  store_scan_keys(scan, keys, orderbys);
 }
 
 bool get_tuple(IndexScanDesc scan, ScanDirection direction) {
   ScanState* s = static_cast<ScanState*>(scan->opaque);
   if (!s->started) {
     s->started = true;
-    if (scan->orderByData == nullptr || scan->numberOfOrderBys == 0) elog(ERROR, "cannot scan ivf index without order");
-    if (!IsMVCCSnapshot(scan->xs_snapshot)) elog(ERROR, "non-MVCC snapshots are not supported with ivf");
-    pgstat_count_index_scan(scan->indexRelation);
+    start_ordered_scan(scan, "ivf");
     s->settings = scan_settings(s->flavor);
     s->info = index_opclass_info(scan->indexRelation);
     const Datum query = scan->orderByData[0].sk_argument;
