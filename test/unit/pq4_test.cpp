@@ -1,5 +1,5 @@
 // 4-bit PQ fast scan (pq4.h): packing codes given by pointer into a block matches slot-by-slot packing
-// for every subspace count shape (SIMD part and scalar tail), scans agree with the float table within
+// for every subspace count shape (SIMD part and scalar tail) and unpacking gives the codes back, scans agree with the float table within
 // the quantization bound, and transposed lookup tables equal tables built from plain codebooks.
 #include "piramid/compute/pq.h"
 #include "piramid/compute/pq4.h"
@@ -37,6 +37,11 @@ TEST(Pq4, PackedBlocksEqualSlotBySlotPacking) {
         pq4_block_get(got.data(), m, j, back.data());
         EXPECT_EQ(back, codes[j]) << "m " << m << " slot " << j;
       }
+      std::vector<std::vector<uint8_t>> unpacked(n, std::vector<uint8_t>(m / 2, 0xCD));
+      std::vector<uint8_t*> out;
+      for (auto& u : unpacked) out.push_back(u.data());
+      pq4_unpack_block(got.data(), m, n, out.data());
+      for (size_t j = 0; j < n; ++j) EXPECT_EQ(unpacked[j], codes[j]) << "unpack: m " << m << " slot " << j;
     }
   }
 }

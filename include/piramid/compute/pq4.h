@@ -39,6 +39,8 @@ void pq4_block_get(const uint8_t* block, size_t m, size_t slot, uint8_t* code);
 
 // Builds a block from n <= 32 codes given by pointer (slots past n get code 0). m even.
 void pq4_pack_block(const uint8_t* const* codes, size_t n, size_t m, uint8_t* block);
+// The inverse: the codes of slots [0, n) of a block into codes[0..n) (m / 2 bytes each). m even.
+void pq4_unpack_block(const uint8_t* block, size_t m, size_t n, uint8_t* const* codes);
 
 // Estimates for n codes anywhere: out[i] = t.approx(sum of the table entries code i names). m must
 // satisfy pq4_fast_scan_fits.

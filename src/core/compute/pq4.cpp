@@ -133,6 +133,16 @@ void pq4_pack_block(const uint8_t* const* codes, size_t n, size_t m, uint8_t* bl
   pack_block_scalar(rows, m, done, block);
 }
 
+void pq4_unpack_block(const uint8_t* block, size_t m, size_t n, uint8_t* const* codes) {
+  const size_t low = std::min<size_t>(n, 16), high = n > 16 ? n - 16 : 0;
+  for (size_t k = 0; k < m / 2; ++k) {
+    const uint8_t* even = block + 2 * k * 16;  // sub-code 2k of slots t (low nibble) and t + 16 (high)
+    const uint8_t* odd = even + 16;            // sub-code 2k + 1 likewise
+    for (size_t t = 0; t < low; ++t) codes[t][k] = static_cast<uint8_t>((even[t] & 0x0f) | ((odd[t] & 0x0f) << 4));
+    for (size_t t = 0; t < high; ++t) codes[16 + t][k] = static_cast<uint8_t>((even[t] >> 4) | (odd[t] & 0xf0));
+  }
+}
+
 void pq4_scan_codes(const Pq4Table& t, size_t m, const uint8_t* const* codes, size_t n, float* out) {
   const DistanceKernels& k = kernels();
   uint8_t block[kPq4MaxSubspaces * 16];

@@ -1,6 +1,7 @@
 #include "pg/hnsw/links.h"
 
 #include "pg/guard.h"
+#include "piramid/compute/pq4.h"
 
 extern "C" {
 #include "access/generic_xlog.h"
@@ -30,9 +31,12 @@ void copy_list_out(const NodeView& view, int level, LinkList* out) {
   out->tids.assign(view.links(level), view.links(level) + count);
   out->nav.resize(count * code_bytes);
   const uint8* blocks = view.nav_blocks(level);
-  for (size_t i = 0; i < count && code_bytes > 0; ++i) {
-    piramid::hnsw::nav_block_get(blocks + (i / piramid::hnsw::kNavBlockEntries) * piramid::hnsw::nav_block_bytes(m), m,
-                                 i % piramid::hnsw::kNavBlockEntries, &out->nav[i * code_bytes]);
+  if (code_bytes == 0) return;
+  uint8* codes[piramid::kPq4BlockEntries];
+  for (size_t first = 0; first < count; first += piramid::kPq4BlockEntries) {
+    const size_t n = std::min(count - first, piramid::kPq4BlockEntries);
+    for (size_t i = 0; i < n; ++i) codes[i] = &out->nav[(first + i) * code_bytes];
+    piramid::pq4_unpack_block(blocks + (first / piramid::kPq4BlockEntries) * piramid::pq4_block_bytes(m), m, n, codes);
   }
 }
 
@@ -44,9 +48,12 @@ void copy_list_in(const NodeView& view, int level, const LinkList& list) {
   memcpy(view.links(level), list.tids.data(), count * sizeof(ItemPointerData));
   uint8* blocks = view.nav_blocks(level);
   memset(blocks, 0, view.layout.nav_bytes(level));
-  for (size_t i = 0; i < count && code_bytes > 0; ++i) {
-    piramid::hnsw::nav_block_put(blocks + (i / piramid::hnsw::kNavBlockEntries) * piramid::hnsw::nav_block_bytes(m), m,
-                                 i % piramid::hnsw::kNavBlockEntries, &list.nav[i * code_bytes]);
+  if (code_bytes == 0) return;
+  const uint8* codes[piramid::kPq4BlockEntries];
+  for (size_t first = 0; first < count; first += piramid::kPq4BlockEntries) {
+    const size_t n = std::min(count - first, piramid::kPq4BlockEntries);
+    for (size_t i = 0; i < n; ++i) codes[i] = &list.nav[(first + i) * code_bytes];
+    piramid::pq4_pack_block(codes, n, m, blocks + (first / piramid::kPq4BlockEntries) * piramid::pq4_block_bytes(m));
   }
 }
 
