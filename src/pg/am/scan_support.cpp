@@ -7,6 +7,13 @@ extern "C" {
 
 namespace piramid::pg {
 
+IndexScanDesc begin_ordered_scan(Relation index, int nkeys, int norderbys) {
+  IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+  scan->xs_orderbyvals = static_cast<Datum*>(palloc0(sizeof(Datum) * Max(1, norderbys)));
+  scan->xs_orderbynulls = static_cast<bool*>(palloc(sizeof(bool) * Max(1, norderbys)));
+  return scan;
+}
+
 void store_scan_keys(IndexScanDesc scan, ScanKey keys, ScanKey orderbys) {
   if (keys && scan->numberOfKeys > 0) memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
   if (orderbys && scan->numberOfOrderBys > 0)

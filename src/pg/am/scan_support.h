@@ -13,6 +13,10 @@ extern "C" {
 
 namespace piramid::pg {
 
+// ambeginscan's part every method does the same way: the scan descriptor, with room for one distance
+// per ORDER BY key.
+IndexScanDesc begin_ordered_scan(Relation index, int nkeys, int norderbys);
+
 // amrescan's part every method does the same way: copies the new scan keys and ORDER BY keys.
 void store_scan_keys(IndexScanDesc scan, ScanKey keys, ScanKey orderbys);
 

@@ -435,14 +435,12 @@ bool next_unordered(ScanState* s, IndexScanDesc scan, ItemPointerData* tid) {
 }  // namespace
 
 IndexScanDesc begin_scan(Relation index, int nkeys, int norderbys, Flavor flavor) {
-  IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+  IndexScanDesc scan = begin_ordered_scan(index, nkeys, norderbys);
   MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "ivf scan", ALLOCSET_DEFAULT_SIZES);
   ScanState* s = guard([&] { return make_context_owned<ScanState>(context); });
   s->context = context;
   s->flavor = flavor;
   scan->opaque = s;
-  scan->xs_orderbyvals = static_cast<Datum*>(palloc0(sizeof(Datum) * std::max(1, norderbys)));
-  scan->xs_orderbynulls = static_cast<bool*>(palloc(sizeof(bool) * std::max(1, norderbys)));
   return scan;
 }
 
