@@ -1,4 +1,5 @@
 """`bench.py pg`: load a data set into Postgres, build an index, sweep a search setting, measure writes."""
+import re
 import sys
 import time
 
@@ -142,13 +143,28 @@ def _fill_from_empty(a, ds, conn, table, opclass, with_opts, sets, base):
     conn.execute(f"VACUUM {etable}")
     vacuum_s = time.perf_counter() - t0
     size = conn.execute("SELECT pg_relation_size(%s::regclass)", (name,)).fetchone()[0]
+    free = _free_pages(conn, name)
+    free_note = "" if free is None else f", {free * 8192 / 2**20:.1f} MB of it free pages that lists grow into"
     print(f"  from empty: index created in {create_s:.2f} s, {ds.n} single-row inserts at {m['qps_1']:.0f}/s, "
-          f"VACUUM {vacuum_s:.1f} s, index {size / 2**20:.1f} MB", flush=True)
+          f"VACUUM {vacuum_s:.1f} s, index {size / 2**20:.1f} MB{free_note}", flush=True)
     results.append(a.csv, dict(base, kind="from-empty", setting="single-row inserts, then VACUUM",
                                qps_1=m["qps_1"], p50_ms=m["p50_ms"], p99_ms=m["p99_ms"], build_s=vacuum_s,
                                index_mb=size / 2**20, note=f"{ds.n} rows into an index created empty; build_s "
-                               "is the VACUUM that trains it", other_cpu=m["other_cpu"]))
+                               f"is the VACUUM that trains it{free_note}", other_cpu=m["other_cpu"]))
     return etable
+
+
+def _free_pages(conn, index):
+    """Pages on a piramid ivf index's free list, or None for other indexes."""
+    if not conn.execute("SELECT to_regproc('piramid_ivf_info') IS NOT NULL").fetchone()[0]:
+        return None
+    am = conn.execute("SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE c.oid = %s::regclass",
+                      (index,)).fetchone()[0]
+    if am not in ("ivf", "ivfflat"):
+        return None
+    info = conn.execute("SELECT piramid_ivf_info(%s::regclass)", (index,)).fetchone()[0]
+    found = re.search(r"free_pages=(\d+)", info)
+    return int(found.group(1)) if found else 0
 
 
 def _many(a, spec):

@@ -25,7 +25,7 @@ $standby->start;
 sub indexed_count {
   my ($n, $table, $lists) = @_;
   return $n->safe_psql('postgres', qq{
-    SET enable_seqscan = off; SET enable_bitmapscan = off; SET ivf.probes = $lists; SET ivf.rerank = 100000;
+    SET enable_seqscan = off; SET enable_bitmapscan = off; SET ivf.probes = $lists; SET ivfflat.probes = $lists; SET ivf.rerank = 100000;
     SELECT count(*) FROM (SELECT id FROM $table ORDER BY v <-> '[0,0,0,0]' LIMIT 1000000) s});
 }
 
@@ -63,6 +63,45 @@ like($node->safe_psql('postgres', "SELECT piramid_ivf_info('grow_idx')"), qr/tra
 is(indexed_count($node, 'grow', 16), '1500', 'all 1500 rows found after training');
 like($node->safe_psql('postgres', "SELECT piramid_index_check('grow_idx')"), qr/0 in the untrained buffer, 1500 table rows all indexed/,
   'index check: every row in a list');
+
+# 1b. A buffer of many pages: while VACUUM trains the index and moves the rows into lists, it frees the
+#     buffer's pages behind it and the lists reuse them. Scans running meanwhile (their buffer walk may
+#     reach a page that has just been freed or reused) still find every row; afterwards the free pages
+#     are counted, checked, and filled by new rows before the index grows.
+$node->safe_psql('postgres', q{
+  CREATE TABLE move (id serial PRIMARY KEY, v vector(100));
+  CREATE INDEX move_idx ON move USING ivfflat (v vector_l2_ops) WITH (lists = 8);
+  INSERT INTO move (v) SELECT (SELECT array_agg(((i * 7 + d * 13) % 101)::real) FROM generate_series(1, 100) d)::vector
+    FROM generate_series(1, 12000) i;
+});
+my $move_count = q{SET enable_seqscan = off; SET ivfflat.probes = 8;
+  SELECT count(*) FROM (SELECT id FROM move ORDER BY v <-> array_fill(0::real, ARRAY[100])::vector LIMIT 1000000) s};
+my ($vac_out, $vac_err) = ('', '');
+my $vacuum = IPC::Run::start([ 'psql', '-X', '-d', $node->connstr('postgres'), '-c', 'VACUUM move' ],
+  '>', \$vac_out, '2>', \$vac_err);
+my @short;
+my $scans = 0;
+while ($vacuum->pumpable) {
+  my $found = $node->safe_psql('postgres', $move_count);
+  $scans++;
+  push @short, "scan $scans: $found" if $found ne "12000";
+  $vacuum->pump_nb;
+}
+$vacuum->finish;
+like($vac_err, qr/trained 8 lists/, 'VACUUM trained the index');
+is(join(',', @short), '', "each of $scans scans during the move found all 12000 rows");
+is($node->safe_psql('postgres', $move_count), '12000', 'all rows found after the move');
+my ($free) = $node->safe_psql('postgres', "SELECT piramid_ivf_info('move_idx')") =~ /free_pages=(\d+)/;
+cmp_ok($free // 0, '>', 100, 'the moved buffer pages are on the free list (' . ($free // 0) . ')');
+like($node->safe_psql('postgres', "SELECT piramid_index_check('move_idx')"), qr/12000 table rows all indexed, \d+ free pages/,
+  'index check walks the free list');
+my $move_size = $node->safe_psql('postgres', "SELECT pg_relation_size('move_idx')");
+$node->safe_psql('postgres', q{INSERT INTO move (v) SELECT (SELECT array_agg(((i * 11 + d) % 97)::real) FROM generate_series(1, 100) d)::vector
+  FROM generate_series(1, 1500) i});
+is($node->safe_psql('postgres', "SELECT pg_relation_size('move_idx')"), $move_size, 'new rows fill free pages: the index did not grow');
+my ($free_after) = $node->safe_psql('postgres', "SELECT piramid_ivf_info('move_idx')") =~ /free_pages=(\d+)/;
+cmp_ok($free_after // 0, '<', $free, 'fewer free pages after the inserts');
+like($node->safe_psql('postgres', "SELECT piramid_index_check('move_idx')"), qr/13500 table rows all indexed/, 'move index check');
 
 # 2. Vacuum removes dead entries and new rows reuse their space.
 $node->safe_psql('postgres', q{
@@ -116,6 +155,7 @@ $node->wait_for_catchup($standby);
 for my $t ([ 'grow', 16 ], [ 'churn', 8 ], [ 'churn_pq', 8 ]) {
   is(indexed_count($standby, $t->[0], $t->[1]), indexed_count($node, $t->[0], $t->[1]), "standby finds the same $t->[0] rows");
 }
+is($standby->safe_psql('postgres', $move_count), '13500', 'standby finds every moved row (pages taken from the free list)');
 my $query = q{SET enable_seqscan = off; SET ivf.probes = 3; SET ivfflat.probes = 3;
   SELECT string_agg(id::text, ',') FROM (SELECT id FROM wide ORDER BY v <-> array_fill(2::real, ARRAY[2500])::vector, id LIMIT 20) s};
 is($standby->safe_psql('postgres', $query), $node->safe_psql('postgres', $query), 'standby answers like the primary');

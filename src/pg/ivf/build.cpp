@@ -201,6 +201,7 @@ MetaPage initial_meta(Relation index, const OpclassInfo& info) {
   meta.flat_size = static_cast<uint32>(flat_size(info.type, meta.dims));
   meta.centroids = meta.codec_blob = meta.directory = InvalidBlockNumber;
   meta.buffer_head = meta.buffer_insert = kMetaBlock + 1;
+  meta.free_head = InvalidBlockNumber;
   meta.build_id = pg_prng_uint64(&pg_global_prng_state);
   return meta;
 }
@@ -228,7 +229,7 @@ IndexBuildResult* build(Relation heap, Relation index, IndexInfo* index_info) {
   pg_prng_seed(&s->rng, 0x5eed1f);
 
   write_new_meta(index, MAIN_FORKNUM, meta, false);
-  s->buffer_tail = new_list_page(index, false);
+  s->buffer_tail = new_chain_page(index, kBufferPage, false);
 
   report_progress(PROGRESS_CREATEIDX_SUBPHASE, kPhaseSample);
   report_progress(PROGRESS_CREATEIDX_TUPLES_TOTAL, static_cast<int64>(heap->rd_rel->reltuples > 0 ? heap->rd_rel->reltuples : 0));
@@ -308,7 +309,7 @@ void build_empty(Relation index) {
   write_new_meta(index, INIT_FORKNUM, initial_meta(index, info), true);
   Buffer buffer = ReadBufferExtended(index, INIT_FORKNUM, P_NEW, RBM_NORMAL, nullptr);
   LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
-  init_page(BufferGetPage(buffer), kListPage);
+  init_page(BufferGetPage(buffer), kBufferPage);
   MarkBufferDirty(buffer);
   log_newpage_buffer(buffer, true);
   UnlockReleaseBuffer(buffer);

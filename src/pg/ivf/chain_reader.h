@@ -4,6 +4,11 @@
 //
 // Lists of block layout (pages.h) are read block by block instead (set_blocks).
 //
+// The untrained buffer's chain (set_buffer_chain) can be cut under a reader: moving rows into lists frees
+// the pages behind the head once their rows are in lists, and a page may be free, or reused by a list,
+// by the time a reader that was walking towards it gets there. The reader then stops and cut() says so;
+// the caller reads the chain again from its head, which now links to what was not moved yet.
+//
 // A part sequence that breaks off (a crash between the records of a multi-part insert) is skipped: its
 // row never committed, and vacuum removes its parts.
 #pragma once
@@ -34,6 +39,13 @@ class ChainReader {
   // Lists of block layout (shape.m > 0): next_page reports each live slot of each block as an entry
   // with a null payload (codes are interleaved in the block); next_page_blocks gives whole blocks.
   void set_blocks(const BlockShape& shape) { block_shape_ = shape; }
+
+  // The chain is the untrained buffer's (see above).
+  void set_buffer_chain() { expect_ = kBufferPage; }
+  // The reader stopped at a page that had left the buffer's chain.
+  bool cut() const { return cut_; }
+  // The first page of an entry whose parts are not all read yet, or InvalidBlockNumber.
+  BlockNumber pending_start() const { return pending_parts_ > 0 && !blocks_.empty() ? blocks_.front() : InvalidBlockNumber; }
 
   // Reads the next page; calls f(const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&
   // blocks) for each entry completed on it (blocks: the pages its parts are on), then page_done() while
@@ -102,11 +114,19 @@ class ChainReader {
     });
     Page page = BufferGetPage(buffer);
     const PageOpaque* opaque = page_opaque(page);
-    if (opaque->page_type != kListPage || opaque->page_id != kPageId) {
+    if (opaque->page_type != expect_ || opaque->page_id != kPageId) {
       call_postgres([&] { UnlockReleaseBuffer(buffer); });
+      if (expect_ == kBufferPage && opaque->page_id == kPageId &&
+          (opaque->page_type == kFreePage || opaque->page_type == kListPage)) {
+        cut_ = true;
+        block_ = InvalidBlockNumber;
+        pending_parts_ = 0;
+        return false;
+      }
       throw Error(ErrorKind::kIndexCorrupted,
                   std::string("ivf index \"") + RelationGetRelationName(index_) + "\" has a list chain through page " +
-                      std::to_string(block) + ", which is not a list page",
+                      std::to_string(block) + ", which is not a " +
+                      (expect_ == kBufferPage ? "buffer" : "list") + " page",
                   "", "REINDEX the index.");
     }
     block_ = opaque->next;
@@ -200,6 +220,8 @@ class ChainReader {
   BlockShape block_shape_;
   Buffer ahead_ = InvalidBuffer;  // the next page, pinned early (see next_page)
   bool warmed_ = false;           // the first page was prefetched (later ones were, as ahead_)
+  PageType expect_ = kListPage;   // the type of the chain's pages
+  bool cut_ = false;
 
   static void prefetch_page(Page page) {
     for (size_t line = 0; line < BLCKSZ; line += 64) __builtin_prefetch(static_cast<const char*>(page) + line);

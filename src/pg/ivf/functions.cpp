@@ -56,11 +56,12 @@ PIRAMID_FUNCTION(ivf_info) {
   Relation heap = nullptr;
   Relation index = open_ivf_index(PG_GETARG_OID(0), AccessShareLock, AccessShareLock, &heap);
   const MetaPage meta = read_meta(index);
-  char* text = psprintf("lists=%d trained_lists=%d dims=%d code_size=%u%s", meta.lists, meta.trained_lists, meta.dims,
+  char* text = psprintf("lists=%d trained_lists=%d dims=%d code_size=%u%s%s", meta.lists, meta.trained_lists, meta.dims,
                         meta.code_size,
                         meta.pq_m > 0 ? psprintf(" pq_subvectors=%d pq_bits=%d layout=%s", meta.pq_m, meta.pq_bits,
                                                  meta.list_layout == kBlockLists ? "blocks" : "entries")
-                                      : "");
+                                      : "",
+                        has_free_pages(meta) ? psprintf(" free_pages=%u", meta.free_pages) : "");
   index_close(index, AccessShareLock);
   table_close(heap, AccessShareLock);
   PG_RETURN_TEXT_P(cstring_to_text(text));

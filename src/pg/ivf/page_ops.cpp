@@ -4,6 +4,7 @@
 
 extern "C" {
 #include "access/generic_xlog.h"
+#include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 }
@@ -47,22 +48,76 @@ void set_meta_lower(Page page) {
       reinterpret_cast<char*>(meta_of(page)) + sizeof(MetaPage) - reinterpret_cast<char*>(page));
 }
 
-// A new, exclusively locked page at the end of the relation; initialised in `*page`, which is the
-// buffer's page (unlogged) or a Generic WAL image registered in *state (logged, one record per call).
-Buffer extend(Relation index, PageType type, bool logged, GenericXLogState** state, Page* page) {
-  LockRelationForExtension(index, ExclusiveLock);
-  Buffer buffer = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, nullptr);
-  LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
-  UnlockRelationForExtension(index, ExclusiveLock);
-  if (logged) {
-    *state = GenericXLogStart(index);
-    *page = GenericXLogRegisterBuffer(*state, buffer, GENERIC_XLOG_FULL_IMAGE);
-  } else {
-    *state = nullptr;
-    *page = BufferGetPage(buffer);
+// A page for a chain, exclusively locked. Logged changes first take the head of the free list (pages.h):
+// the meta page (its new free_head) and the page join the open record, and the meta page stays locked
+// until finish_new_page. The meta page and the free page are only tried, never waited for (the caller may
+// hold a chain page, and the free list is only an optimisation), so otherwise the relation is extended.
+// The page is initialised in `page`: the buffer's page (unlogged) or a Generic WAL image in `state`.
+struct NewPage {
+  Buffer buffer = InvalidBuffer;
+  Buffer meta = InvalidBuffer;  // locked while a page taken from the free list is being logged
+  GenericXLogState* state = nullptr;
+  Page page = nullptr;
+};
+
+bool take_free_page(Relation index, NewPage* out) {
+  Buffer meta_buffer = ReadBuffer(index, kMetaBlock);
+  if (!ConditionalLockBuffer(meta_buffer)) {
+    ReleaseBuffer(meta_buffer);
+    return false;
   }
-  init_page(*page, type);
-  return buffer;
+  const MetaPage* meta = meta_of(BufferGetPage(meta_buffer));
+  if (meta->magic != kMagic || !has_free_pages(*meta) || meta->free_head >= RelationGetNumberOfBlocks(index)) {
+    UnlockReleaseBuffer(meta_buffer);
+    return false;
+  }
+  Buffer buffer = ReadBuffer(index, meta->free_head);
+  if (!ConditionalLockBuffer(buffer)) {
+    ReleaseBuffer(buffer);
+    UnlockReleaseBuffer(meta_buffer);
+    return false;
+  }
+  const PageOpaque* opaque = page_opaque(BufferGetPage(buffer));
+  if (opaque->page_type != kFreePage || opaque->page_id != kPageId) {
+    UnlockReleaseBuffer(buffer);
+    UnlockReleaseBuffer(meta_buffer);
+    ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+                    errmsg("ivf index \"%s\" has a free list through page %u, which is not free",
+                           RelationGetRelationName(index), BufferGetBlockNumber(buffer)),
+                    errhint("REINDEX the index.")));
+  }
+  MetaPage* target = meta_of(GenericXLogRegisterBuffer(out->state, meta_buffer, 0));
+  target->free_head = opaque->next;
+  target->free_pages = target->free_pages > 0 ? target->free_pages - 1 : 0;
+  out->meta = meta_buffer;
+  out->buffer = buffer;
+  out->page = GenericXLogRegisterBuffer(out->state, buffer, GENERIC_XLOG_FULL_IMAGE);
+  return true;
+}
+
+NewPage new_page(Relation index, PageType type, bool logged) {
+  NewPage out;
+  if (logged) out.state = GenericXLogStart(index);
+  if (!logged || !take_free_page(index, &out)) {
+    LockRelationForExtension(index, ExclusiveLock);
+    out.buffer = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, nullptr);
+    LockBuffer(out.buffer, BUFFER_LOCK_EXCLUSIVE);
+    UnlockRelationForExtension(index, ExclusiveLock);
+    out.page = logged ? GenericXLogRegisterBuffer(out.state, out.buffer, GENERIC_XLOG_FULL_IMAGE)
+                      : BufferGetPage(out.buffer);
+  }
+  init_page(out.page, type);
+  return out;
+}
+
+// Writes the record (or marks the new page dirty) and unlocks the meta page; the new page stays locked.
+void finish_new_page(NewPage* p) {
+  if (p->state != nullptr) {
+    GenericXLogFinish(p->state);
+  } else {
+    MarkBufferDirty(p->buffer);
+  }
+  if (p->meta != InvalidBuffer) UnlockReleaseBuffer(p->meta);
 }
 
 void finish(GenericXLogState* state, Buffer buffer) {
@@ -80,24 +135,30 @@ void add_item(Relation index, Page page, const void* item, Size size) {
                     errmsg("failed to add a %zu-byte item to ivf index \"%s\"", size, RelationGetRelationName(index))));
 }
 
-// A new list page holding `item`, linked from the exclusively locked last page of a chain (`last`, which
-// is unlocked and released); one record covers both, so the link and the new page's contents appear
-// together. Returns the new page's buffer, exclusively locked.
+// A new page of the chain holding `item` (a list or buffer page, like `last`), linked from the
+// exclusively locked last page of the chain (`last`, which is unlocked and released); one record covers
+// both, so the link and the new page's contents appear together. Returns the new page's buffer,
+// exclusively locked.
 Buffer append_linked_page(Relation index, Buffer last, const void* item, Size size, bool logged) {
-  GenericXLogState* state = nullptr;
-  Page fresh;
-  Buffer new_buffer = extend(index, kListPage, logged, &state, &fresh);
-  Page current = logged ? GenericXLogRegisterBuffer(state, last, 0) : BufferGetPage(last);
-  page_opaque(current)->next = BufferGetBlockNumber(new_buffer);
-  add_item(index, fresh, item, size);
-  if (logged) {
-    GenericXLogFinish(state);
-  } else {
-    MarkBufferDirty(last);
-    MarkBufferDirty(new_buffer);
-  }
+  const PageType type = static_cast<PageType>(page_opaque(BufferGetPage(last))->page_type);
+  NewPage fresh = new_page(index, type, logged);
+  Page current = logged ? GenericXLogRegisterBuffer(fresh.state, last, 0) : BufferGetPage(last);
+  page_opaque(current)->next = BufferGetBlockNumber(fresh.buffer);
+  add_item(index, fresh.page, item, size);
+  if (!logged) MarkBufferDirty(last);
+  finish_new_page(&fresh);
   UnlockReleaseBuffer(last);
-  return new_buffer;
+  return fresh.buffer;
+}
+
+// Errors unless the page is a page of a list or of the buffer.
+void check_chain_page(Relation index, Buffer buffer) {
+  const uint16 type = page_opaque(BufferGetPage(buffer))->page_type;
+  if (type != kListPage && type != kBufferPage)
+    ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+                    errmsg("ivf index \"%s\" has a list chain through a non-list page %u", RelationGetRelationName(index),
+                           BufferGetBlockNumber(buffer)),
+                    errhint("REINDEX the index.")));
 }
 
 }  // namespace
@@ -132,14 +193,12 @@ BlockNumber write_blob(Relation index, PageType type, const void* data, size_t l
   BlockNumber next = InvalidBlockNumber;
   for (size_t i = pieces; i-- > 0;) {
     const size_t begin = i * kBlobPayload, take = std::min(length - begin, kBlobPayload);
-    GenericXLogState* state;
-    Page page;
-    Buffer buffer = extend(index, type, logged, &state, &page);
-    page_opaque(page)->next = next;
-    if (take > 0) add_item(index, page, static_cast<const char*>(data) + begin, take);
-    finish(state, buffer);
-    next = BufferGetBlockNumber(buffer);
-    UnlockReleaseBuffer(buffer);
+    NewPage fresh = new_page(index, type, logged);
+    page_opaque(fresh.page)->next = next;
+    if (take > 0) add_item(index, fresh.page, static_cast<const char*>(data) + begin, take);
+    finish_new_page(&fresh);
+    next = BufferGetBlockNumber(fresh.buffer);
+    UnlockReleaseBuffer(fresh.buffer);
   }
   return next;
 }
@@ -213,14 +272,51 @@ void set_insert_hint(Relation index, BlockNumber directory, int32 list, BlockNum
   UnlockReleaseBuffer(buffer);
 }
 
-BlockNumber new_list_page(Relation index, bool logged) {
-  GenericXLogState* state;
-  Page page;
-  Buffer buffer = extend(index, kListPage, logged, &state, &page);
-  finish(state, buffer);
-  const BlockNumber block = BufferGetBlockNumber(buffer);
-  UnlockReleaseBuffer(buffer);
+BlockNumber new_chain_page(Relation index, PageType type, bool logged) {
+  NewPage fresh = new_page(index, type, logged);
+  finish_new_page(&fresh);
+  const BlockNumber block = BufferGetBlockNumber(fresh.buffer);
+  UnlockReleaseBuffer(fresh.buffer);
   return block;
+}
+
+void free_chain_prefix(Relation index, BlockNumber head, const BlockNumber* pages, size_t count) {
+  for (size_t i = 0; i < count; i += 2) {
+    const size_t take = std::min<size_t>(2, count - i);
+    Buffer meta = lock_meta(index, BUFFER_LOCK_EXCLUSIVE);
+    Buffer buffers[3] = {ReadBuffer(index, head), InvalidBuffer, InvalidBuffer};
+    LockBuffer(buffers[0], BUFFER_LOCK_EXCLUSIVE);
+    for (size_t k = 0; k < take; ++k) {
+      buffers[k + 1] = ReadBuffer(index, pages[i + k]);
+      LockBuffer(buffers[k + 1], BUFFER_LOCK_EXCLUSIVE);
+    }
+    // The pages must be the chain's next ones after the head.
+    for (size_t k = 0; k < take; ++k) {
+      const PageOpaque* before = page_opaque(BufferGetPage(buffers[k]));
+      if (before->next != pages[i + k] || page_opaque(BufferGetPage(buffers[k + 1]))->page_type != kBufferPage)
+        ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+                        errmsg("ivf index \"%s\": page %u is not the next page of the untrained buffer",
+                               RelationGetRelationName(index), pages[i + k]),
+                        errhint("REINDEX the index.")));
+    }
+    const BlockNumber after = page_opaque(BufferGetPage(buffers[take]))->next;
+    GenericXLogState* state = GenericXLogStart(index);
+    MetaPage* m = meta_of(GenericXLogRegisterBuffer(state, meta, 0));
+    page_opaque(GenericXLogRegisterBuffer(state, buffers[0], 0))->next = after;
+    BlockNumber next_free = has_free_pages(*m) ? m->free_head : InvalidBlockNumber;
+    for (size_t k = take; k-- > 0;) {
+      Page page = GenericXLogRegisterBuffer(state, buffers[k + 1], 0);
+      init_page(page, kFreePage);
+      page_opaque(page)->next = next_free;
+      next_free = pages[i + k];
+    }
+    m->free_head = next_free;
+    m->free_pages += static_cast<uint32>(take);
+    GenericXLogFinish(state);
+    for (size_t k = take + 1; k-- > 0;) UnlockReleaseBuffer(buffers[k]);
+    UnlockReleaseBuffer(meta);
+    CHECK_FOR_INTERRUPTS();
+  }
 }
 
 BlockNumber append_entry(Relation index, BlockNumber hint, ItemPointerData heap_tid, const void* payload,
@@ -232,12 +328,8 @@ BlockNumber append_entry(Relation index, BlockNumber hint, ItemPointerData heap_
   // Walk to a page with room (single-part entries) or to the end of the chain (multi-part entries). The
   // lock on a page is held while its successor is created, so one inserter extends a chain at a time.
   for (;;) {
+    check_chain_page(index, buffer);
     Page page = BufferGetPage(buffer);
-    if (page_opaque(page)->page_type != kListPage)
-      ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
-                      errmsg("ivf index \"%s\" has a list chain through a non-list page %u", RelationGetRelationName(index),
-                             BufferGetBlockNumber(buffer)),
-                      errhint("REINDEX the index.")));
     if (parts == 1 && PageGetFreeSpace(page) >= MAXALIGN(first_size)) break;
     const BlockNumber next = page_opaque(page)->next;
     if (next == InvalidBlockNumber) break;
@@ -270,14 +362,6 @@ BlockNumber append_entry(Relation index, BlockNumber hint, ItemPointerData heap_
 }
 
 namespace {
-
-void check_list_page(Relation index, Buffer buffer) {
-  if (page_opaque(BufferGetPage(buffer))->page_type != kListPage)
-    ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
-                    errmsg("ivf index \"%s\" has a list chain through a non-list page %u", RelationGetRelationName(index),
-                           BufferGetBlockNumber(buffer)),
-                    errhint("REINDEX the index.")));
-}
 
 void init_block(char* block, const BlockShape& shape) {
   memset(block, 0, shape.size());
@@ -330,7 +414,7 @@ BlockNumber append_block_entry(Relation index, const BlockShape& shape, BlockNum
   // Walk to a page with a free slot or room for a new block; the lock on the last page is held while
   // its successor is created, so one inserter extends a chain at a time.
   for (;;) {
-    check_list_page(index, buffer);
+    check_chain_page(index, buffer);
     Page page = BufferGetPage(buffer);
     if (find_free_slot(page, shape, &offset, &slot) || PageGetFreeSpace(page) >= MAXALIGN(block_size)) break;
     const BlockNumber next = page_opaque(page)->next;

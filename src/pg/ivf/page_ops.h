@@ -34,8 +34,14 @@ ListEntry read_list_entry(Relation index, BlockNumber directory, int32 list);
 // Sets the insert hint of list `list` (or of the untrained buffer when list < 0).
 void set_insert_hint(Relation index, BlockNumber directory, int32 list, BlockNumber block);
 
-// A new empty list page (the head of a new chain).
-BlockNumber new_list_page(Relation index, bool logged);
+// A new empty page of `type` (kListPage or kBufferPage: the head of a new chain). Logged ones may come
+// from the free list.
+BlockNumber new_chain_page(Relation index, PageType type, bool logged);
+
+// Unlinks pages[0..count) from the untrained buffer's chain, where they must follow `head` in this order,
+// and puts them on the free list: the meta page, the head and two pages per record, so no page is ever
+// both in the chain and on the free list. The pages must hold no entry that is not also in a list.
+void free_chain_prefix(Relation index, BlockNumber head, const BlockNumber* pages, size_t count);
 
 // Appends one entry (cut into parts when it is larger than a page) to the chain that `hint` belongs to,
 // starting at page `hint` and following `next` to a page with room; entries of more than one part go to

@@ -5,8 +5,11 @@
 //                    the SQ8 quantizer, PQ codebooks), written once when the index is trained
 //   directory pages  chain of pages holding, per list, the first page of its chain and a page to try
 //                    first for inserts
-//   list pages       chains of list entries: the untrained buffer's chain (head in the meta page) and
-//                    one chain per list; lists of 4-bit PQ indexes hold blocks of 32 entries instead
+//   list pages       chains of list entries, one chain per list; lists of 4-bit PQ indexes hold blocks
+//                    of 32 entries instead
+//   buffer pages     the untrained buffer's chain of entries (head at block 1, in the meta page)
+//   free pages       pages a move from the buffer into lists emptied, chained from the meta page until
+//                    a chain that grows takes them
 //
 // Every page has the standard layout (line pointers, PageAddItem), so Generic WAL, checksums and
 // pg_basebackup work unchanged; PageOpaque sits in the special space.
@@ -29,7 +32,14 @@ constexpr uint32 kVersion = 1;
 constexpr BlockNumber kMetaBlock = 0;
 constexpr uint16 kPageId = 0xFF92;
 
-enum PageType : uint16 { kMetaPage = 1, kBlobPage = 2, kDirectoryPage = 3, kListPage = 4 };
+enum PageType : uint16 {
+  kMetaPage = 1,
+  kBlobPage = 2,
+  kDirectoryPage = 3,
+  kListPage = 4,
+  kBufferPage = 5,
+  kFreePage = 6
+};
 
 // How list pages hold entries: one item per entry (EntryHeader + payload), or blocks of up to 32
 // entries (BlockHeader, see below) for PQ codes of 4 bits whose subvector count the fast scan takes.
@@ -62,7 +72,13 @@ struct MetaPage {
   BlockNumber buffer_head;    // first page of the untrained buffer's chain (always exists)
   BlockNumber buffer_insert;  // buffer page to try first for inserts
   uint64 build_id;      // random, set whenever centroids change: keys the per-backend centroid cache
+  BlockNumber free_head;  // first page of the free list (0 or InvalidBlockNumber: none)
+  uint32 free_pages;      // pages on the free list
 };
+
+inline bool has_free_pages(const MetaPage& meta) {
+  return meta.free_head != 0 && meta.free_head != InvalidBlockNumber;
+}
 
 // One list in a directory page. Directory pages hold one item: an array of these.
 struct ListEntry {

@@ -99,7 +99,7 @@ struct ScanState {
   std::vector<Candidate> batch;  // exact keys, sorted
   size_t batch_next = 0;
   std::unordered_set<uint64> returned;
-  std::vector<const uint8*> page_codes;  // entries of the list page being read (read_chain_into_pool)
+  std::vector<const uint8*> page_codes;  // entries of the list page being read (read_list_into_pool)
   std::vector<size_t> page_slots;        // and where their candidates are in the pool
   std::vector<float> page_keys;
 
@@ -107,6 +107,7 @@ struct ScanState {
   std::vector<BlockNumber> chains;
   BlockNumber buffer_chain = InvalidBlockNumber;  // which of them is the untrained buffer (entries)
   BlockShape list_blocks;                         // how the lists hold entries
+  bool all_rows_trained = false;                  // the lists are among the chains
   std::vector<ItemPointerData> tids;
 
   // re-ranking from the heap (Postgres objects, released by release_heap())
@@ -119,14 +120,30 @@ struct ScanState {
   std::vector<Buffer> pinned;  // heap pages of the batch being re-ranked (next_batch)
 };
 
-// Reads one chain, adding its entries to the pool. C++ context.
-void read_chain_into_pool(ScanState* s, Relation index, BlockNumber head, bool buffer, int32 list = -1) {
-  const IndexShape& shape = *s->shape;
-  if (list >= 0) s->query->set_list(list);
-  ChainReader reader(index, head, buffer ? shape.flat_size : shape.code_size, nullptr, true);
-  const bool exact = buffer || s->query->codes_are_exact();
+// Reads the untrained buffer, adding its entries to the pool with exact keys. A move into lists may
+// cut the chain under the reader (chain_reader.h); it then reads the chain again from the head: rows it
+// skipped are in lists by then, and rows read twice are returned once. C++ context.
+void read_buffer_into_pool(ScanState* s, Relation index) {
   const QueryDistance& q = *s->query;
-  if (!buffer && shape.blocks.m > 0) {
+  for (;;) {
+    ChainReader reader(index, s->meta.buffer_head, s->shape->flat_size, nullptr, true);
+    reader.set_buffer_chain();
+    while (reader.next_page([&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
+      s->pool.push_back(Candidate{q.exact(payload), h.heap_tid, true});
+    })) {
+    }
+    if (!reader.cut()) return;
+  }
+}
+
+// Reads one list's chain, adding its entries to the pool. C++ context.
+void read_list_into_pool(ScanState* s, Relation index, BlockNumber head, int32 list) {
+  const IndexShape& shape = *s->shape;
+  s->query->set_list(list);
+  ChainReader reader(index, head, shape.code_size, nullptr, true);
+  const bool exact = s->query->codes_are_exact();
+  const QueryDistance& q = *s->query;
+  if (shape.blocks.m > 0) {
     reader.set_blocks(shape.blocks);
     float keys[kBlockSlots];
     while (reader.next_page_blocks([&](const BlockHeader& header, const ItemPointerData* tids, const float* terms,
@@ -144,9 +161,9 @@ void read_chain_into_pool(ScanState* s, Relation index, BlockNumber head, bool b
     }
     return;
   }
-  if (buffer || shape.codec != Codec::kPq) {
+  if (shape.codec != Codec::kPq) {
     while (reader.next_page([&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
-      s->pool.push_back(Candidate{buffer ? q.exact(payload) : q.approximate(payload), h.heap_tid, exact});
+      s->pool.push_back(Candidate{q.approximate(payload), h.heap_tid, exact});
     })) {
     }
     return;
@@ -185,20 +202,27 @@ bool probe_more(ScanState* s, Relation index, size_t count) {
   s->pool_next = 0;
   for (; s->probed < end; ++s->probed) {
     const int32 list = s->order[s->probed];
-    read_chain_into_pool(s, index, s->shape->directory[static_cast<size_t>(list)].head, false, list);
+    read_list_into_pool(s, index, s->shape->directory[static_cast<size_t>(list)].head, list);
   }
   return true;
 }
 
 void start(ScanState* s, Relation index, const PlainValue& value) {
-  s->meta = read_meta_cpp(index);
-  s->shape = index_shape(index, s->meta);
+  for (;;) {
+    s->meta = read_meta_cpp(index);
+    s->shape = index_shape(index, s->meta);
+    if (value.dims != s->shape->dims)
+      throw Error(ErrorKind::kDataException, std::string("different ") + value_type_name(s->shape->type) +
+                                                 " dimensions " + std::to_string(s->shape->dims) + " and " +
+                                                 std::to_string(value.dims));
+    s->query = std::make_unique<QueryDistance>(*s->shape, value);
+    read_buffer_into_pool(s, index);
+    // An untrained index that trained while its buffer was read may have moved rows into lists this scan
+    // knows nothing of: start again with the trained shape (this happens once in an index's life).
+    if (s->shape->lists > 0 || read_meta_cpp(index).trained_lists == 0) break;
+    s->pool.clear();
+  }
   const IndexShape& shape = *s->shape;
-  if (value.dims != shape.dims)
-    throw Error(ErrorKind::kDataException, std::string("different ") + value_type_name(shape.type) + " dimensions " +
-                                               std::to_string(shape.dims) + " and " + std::to_string(value.dims));
-  s->query = std::make_unique<QueryDistance>(shape, value);
-  read_chain_into_pool(s, index, s->meta.buffer_head, true);
   if (shape.lists > 0) {
     // Room for twice the entries of average lists probed (by the last statistics), so the pool rarely grows.
     const double rows = std::max<double>(0, index->rd_rel->reltuples);
@@ -420,12 +444,31 @@ bool next_unordered(ScanState* s, IndexScanDesc scan, ItemPointerData* tid) {
       s->batch_next = 0;
       if (s->chains.empty()) return;
       more = true;
+      const bool buffer = s->chains.back() == s->buffer_chain;
       ChainReader reader(scan->indexRelation, s->chains.back(), 0);
-      if (s->chains.back() != s->buffer_chain) reader.set_blocks(s->list_blocks);
+      if (buffer) {
+        reader.set_buffer_chain();
+      } else {
+        reader.set_blocks(s->list_blocks);
+      }
       s->chains.pop_back();
       while (reader.next_page([&](const EntryHeader& h, const uint8*, const std::vector<BlockNumber>&) {
         s->tids.push_back(h.heap_tid);
       })) {
+      }
+      if (!buffer) return;
+      // The buffer is read first. Cut by a move into lists: read it again from the head. Untrained when
+      // the scan began and trained now: its rows may be moving into lists, so read those too.
+      if (reader.cut()) {
+        s->chains.push_back(s->buffer_chain);
+      } else if (!s->all_rows_trained) {
+        const MetaPage meta = read_meta_cpp(scan->indexRelation);
+        if (meta.trained_lists > 0) {
+          std::shared_ptr<const IndexShape> shape = index_shape(scan->indexRelation, meta);
+          for (const ListEntry& e : shape->directory) s->chains.push_back(e.head);
+          s->list_blocks = shape->blocks;
+          s->all_rows_trained = true;
+        }
       }
     });
     if (!more) return false;
@@ -476,6 +519,7 @@ bool get_tuple(IndexScanDesc scan, ScanDirection direction) {
         s->chains.push_back(meta.buffer_head);
         s->buffer_chain = meta.buffer_head;
         s->list_blocks = shape->blocks;
+        s->all_rows_trained = meta.trained_lists > 0;
       });
     } else {
       guard([&] { start(s, scan->indexRelation, value); });

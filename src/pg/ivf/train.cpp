@@ -113,7 +113,7 @@ void write_model(Relation index, const Model& model, MetaPage* meta, bool logged
   }
   heads->resize(static_cast<size_t>(model.lists));
   for (int32 i = 0; i < model.lists; ++i) {
-    const BlockNumber block = new_list_page(index, logged);
+    const BlockNumber block = new_chain_page(index, kListPage, logged);
     (*heads)[static_cast<size_t>(i)] = ListEntry{block, block};
     if ((i & 255) == 0) CHECK_FOR_INTERRUPTS();
   }
@@ -153,6 +153,7 @@ bool train_untrained(Relation index, MetaPage meta, bool explicit_call) {
   size_t rows = 0;
   {
     ChainReader reader(index, meta.buffer_head, meta.flat_size);
+    reader.set_buffer_chain();
     while (reader.next_page([&](const EntryHeader&, const uint8*, const std::vector<BlockNumber>&) { ++rows; })) {
       call_postgres([] { CHECK_FOR_INTERRUPTS(); });
     }
@@ -179,6 +180,7 @@ bool train_untrained(Relation index, MetaPage meta, bool explicit_call) {
   const Metric metric = static_cast<Metric>(meta.metric);
   {
     ChainReader reader(index, meta.buffer_head, meta.flat_size);
+    reader.set_buffer_chain();
     while (reader.next_page([&](const EntryHeader&, const uint8* payload, const std::vector<BlockNumber>&) {
       if (seen++ % step != 0) return;
       const size_t at = sample.size();
@@ -215,62 +217,29 @@ bool train_untrained(Relation index, MetaPage meta, bool explicit_call) {
   return true;
 }
 
-// Deletes the entries of `moved` from the given buffer pages (one record per page).
-void delete_moved(Relation index, const std::vector<BlockNumber>& blocks, const std::unordered_set<uint64>& moved) {
-  OffsetNumber* offsets = nullptr;
-  for (BlockNumber block : blocks) {
-    int count = 0;
-    call_postgres([&] {
-      Buffer buffer = ReadBuffer(index, block);
-      LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
-      if (offsets == nullptr) offsets = static_cast<OffsetNumber*>(palloc(sizeof(OffsetNumber) * MaxOffsetNumber));
-      count = 0;
-      Page page = BufferGetPage(buffer);
-      const OffsetNumber max = PageGetMaxOffsetNumber(page);
-      for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-        ItemId item = PageGetItemId(page, off);
-        if (!ItemIdIsNormal(item)) continue;
-        const EntryHeader* h = reinterpret_cast<const EntryHeader*>(PageGetItem(page, item));
-        offsets[count] = off;
-        count += moved.count(tid_key(h->heap_tid)) ? 1 : 0;
-      }
-      if (count > 0) {
-        GenericXLogState* state = GenericXLogStart(index);
-        Page target = GenericXLogRegisterBuffer(state, buffer, 0);
-        PageIndexMultiDelete(target, offsets, count);
-        GenericXLogFinish(state);
-      }
-      UnlockReleaseBuffer(buffer);
-    });
-  }
-}
-
-// Unlinks the pages after the buffer's head when the whole chain is empty, so scans stop reading them.
-// Only called on a trained index: no insert adds to the buffer once the model is published (inserts
-// hold the meta page share-locked while they append to it), so an empty chain stays empty. Scans
-// already walking the old pages still find them intact. The unlinked pages are not reused (REINDEX
-// reclaims them).
-void cut_empty_buffer(Relation index, BlockNumber head) {
+// Deletes the entries of `moved` from a buffer page (one record).
+void delete_moved(Relation index, BlockNumber block, const std::unordered_set<uint64>& moved) {
   call_postgres([&] {
-    bool empty = true;
-    for (BlockNumber block = head; block != InvalidBlockNumber && empty;) {
-      Buffer buffer = ReadBuffer(index, block);
-      LockBuffer(buffer, BUFFER_LOCK_SHARE);
-      Page page = BufferGetPage(buffer);
-      for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page) && empty; ++off)
-        empty = !ItemIdIsNormal(PageGetItemId(page, off));
-      block = page_opaque(page)->next;
-      UnlockReleaseBuffer(buffer);
-    }
-    if (!empty) return;
-    Buffer buffer = ReadBuffer(index, head);
+    OffsetNumber* offsets = static_cast<OffsetNumber*>(palloc(sizeof(OffsetNumber) * MaxOffsetNumber));
+    Buffer buffer = ReadBuffer(index, block);
     LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
-    if (page_opaque(BufferGetPage(buffer))->next != InvalidBlockNumber) {
+    int count = 0;
+    Page page = BufferGetPage(buffer);
+    const OffsetNumber max = PageGetMaxOffsetNumber(page);
+    for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+      ItemId item = PageGetItemId(page, off);
+      if (!ItemIdIsNormal(item)) continue;
+      const EntryHeader* h = reinterpret_cast<const EntryHeader*>(PageGetItem(page, item));
+      offsets[count] = off;
+      count += moved.count(tid_key(h->heap_tid)) ? 1 : 0;
+    }
+    if (count > 0) {
       GenericXLogState* state = GenericXLogStart(index);
-      page_opaque(GenericXLogRegisterBuffer(state, buffer, 0))->next = InvalidBlockNumber;
+      PageIndexMultiDelete(GenericXLogRegisterBuffer(state, buffer, 0), offsets, count);
       GenericXLogFinish(state);
     }
     UnlockReleaseBuffer(buffer);
+    pfree(offsets);
   });
 }
 
@@ -284,13 +253,15 @@ size_t train_from_buffer(Relation index, bool explicit_call) {
   }
   std::shared_ptr<const IndexShape> shape_ptr = index_shape(index, meta);
   const IndexShape& shape = *shape_ptr;
-  // Move in batches: copy a batch's entries, append each to its list, then delete the batch from the
-  // buffer pages it came from. A crash between the two leaves a row in both places; scans return each heap
-  // row once, and the next move deletes the buffer copy... after appending it again (README.md).
+  // Move in batches of whole pages: copy a batch's entries and append each to its list; then delete the
+  // moved entries from the head page (which stays) and give the other pages of the batch to the free
+  // list, unlinking them from the buffer (free_chain_prefix), so lists growing during the move reuse
+  // them. A crash between the two leaves a row in both places; scans return each heap row once, and
+  // the next move appends the buffer copy again before freeing it (README.md).
   constexpr size_t kBatch = 2048;
   std::vector<ItemPointerData> tids;
   std::vector<uint8> payloads;
-  std::vector<BlockNumber> blocks;
+  std::vector<BlockNumber> done_pages;  // pages after the head read to the end and not yet freed, in chain order
   std::vector<float> floats(static_cast<size_t>(shape.dims));
   std::vector<uint8> code(shape.code_size);
   std::vector<BlockNumber> hints(static_cast<size_t>(shape.lists), InvalidBlockNumber);
@@ -298,18 +269,19 @@ size_t train_from_buffer(Relation index, bool explicit_call) {
   call_postgres([&] { scratch = static_cast<char*>(palloc(kMaxItemSize)); });
   size_t moved_rows = 0;
   ChainReader reader(index, meta.buffer_head, meta.flat_size);
-  bool more = true;
+  reader.set_buffer_chain();
+  bool more = true, head_clear = false;
   while (more) {
     tids.clear();
     payloads.clear();
-    blocks.clear();
-    while (tids.size() < kBatch &&
-           (more = reader.next_page([&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>& on) {
-             tids.push_back(h.heap_tid);
-             payloads.insert(payloads.end(), payload, payload + shape.flat_size);
-             for (BlockNumber b : on)
-               if (blocks.empty() || blocks.back() != b) blocks.push_back(b);
-           }))) {
+    while (tids.size() < kBatch) {
+      const BlockNumber block = reader.next_block();
+      more = reader.next_page([&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
+        tids.push_back(h.heap_tid);
+        payloads.insert(payloads.end(), payload, payload + shape.flat_size);
+      });
+      if (!more) break;
+      if (block != meta.buffer_head) done_pages.push_back(block);
     }
     std::unordered_set<uint64> moved;
     for (size_t i = 0; i < tids.size(); ++i) {
@@ -334,9 +306,20 @@ size_t train_from_buffer(Relation index, bool explicit_call) {
       });
       moved.insert(tid_key(tid));
     }
-    std::sort(blocks.begin(), blocks.end());
-    blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
-    delete_moved(index, blocks, moved);
+    // The head page stays: its moved entries are deleted (in later batches too while an entry that
+    // starts on it is unfinished).
+    if (!head_clear) {
+      delete_moved(index, meta.buffer_head, moved);
+      head_clear = reader.pending_start() != meta.buffer_head;
+    }
+    // Pages up to the first part of an entry not read whole yet are free to go (at the chain's end, such
+    // parts are leftovers of a crashed insert).
+    size_t free_count = done_pages.size();
+    const BlockNumber keep = more ? reader.pending_start() : InvalidBlockNumber;
+    if (keep != InvalidBlockNumber)
+      free_count = static_cast<size_t>(std::find(done_pages.begin(), done_pages.end(), keep) - done_pages.begin());
+    call_postgres([&] { free_chain_prefix(index, meta.buffer_head, done_pages.data(), free_count); });
+    done_pages.erase(done_pages.begin(), done_pages.begin() + static_cast<std::ptrdiff_t>(free_count));
     moved_rows += tids.size();
     call_postgres([] { CHECK_FOR_INTERRUPTS(); });
   }
@@ -348,7 +331,6 @@ size_t train_from_buffer(Relation index, bool explicit_call) {
     }
     if (moved_rows > 0) set_insert_hint(index, InvalidBlockNumber, -1, meta.buffer_head);
   });
-  if (moved_rows > 0) cut_empty_buffer(index, meta.buffer_head);
   return moved_rows;
 }
 

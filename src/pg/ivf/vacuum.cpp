@@ -138,6 +138,8 @@ IndexBulkDeleteResult* vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResu
   }
   guard([&] { train_from_buffer(info->index, false); });
   stats->num_pages = RelationGetNumberOfBlocks(info->index);
+  const MetaPage meta = read_meta(info->index);
+  stats->pages_free = has_free_pages(meta) ? meta.free_pages : 0;
   return stats;
 }
 
