@@ -58,6 +58,10 @@ struct DistanceKernels {
   // 8-bit scalar-quantization decode: out[i] = offsets[i] + step * code[i], rounded exactly as that
   // expression is in scalar C++ (a product, then a sum: no fused multiply-add), in every variant.
   void (*sq8_decode)(const uint8_t* code, const float* offsets, float step, size_t n, float* out);
+
+  // One float32 query against `count` binary16 rows of n elements each (row r at rows + r * n):
+  // out[r] = sum q[i] * row_r[i]. Each row is widened once and the query is read once per four rows.
+  void (*dots_f16)(const float* q, const uint16_t* rows, size_t count, size_t n, float* out);
 };
 
 // The kernels of the best level this CPU supports (decided once, thread-safe).

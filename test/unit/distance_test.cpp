@@ -218,6 +218,30 @@ TEST_P(DistanceKernelTest, Pq4FastScanMatchesPlainSums) {
   }
 }
 
+TEST_P(DistanceKernelTest, DotsOfHalfRowsMatchDoublePrecision) {
+  const DistanceKernels& k = *GetParam();
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  for (size_t n : {1, 7, 8, 9, 31, 784}) {
+    for (size_t count : {1, 3, 4, 5, 9}) {
+      std::vector<float> q(n), out(count, -1.0f);
+      std::vector<uint16_t> rows(count * n);
+      for (auto& v : q) v = u(rng);
+      for (auto& h : rows) h = float_to_half(u(rng));
+      k.dots_f16(q.data(), rows.data(), count, n, out.data());
+      for (size_t r = 0; r < count; ++r) {
+        double expected = 0, magnitude = 0;
+        for (size_t i = 0; i < n; ++i) {
+          const double term = double(q[i]) * double(half_to_float(rows[r * n + i]));
+          expected += term;
+          magnitude += std::fabs(term);
+        }
+        ASSERT_NEAR(out[r], expected, 1e-5 * magnitude + 1e-6) << k.name << " n=" << n << " count=" << count << " row " << r;
+      }
+    }
+  }
+}
+
 TEST_P(DistanceKernelTest, Sq8DecodeRoundsLikeScalarCode) {
   const DistanceKernels& k = *GetParam();
   std::mt19937 rng(5);

@@ -245,6 +245,46 @@ PIRAMID_TARGET_AVX2 void sq8_decode(const uint8_t* code, const float* offsets, f
   }
 }
 
+PIRAMID_TARGET_AVX2 void dots_f16(const float* q, const uint16_t* rows, size_t count, size_t n, float* out) {
+  size_t r = 0;
+  for (; r + 4 <= count; r += 4) {
+    const uint16_t* row0 = rows + r * n;
+    const uint16_t* row1 = row0 + n;
+    const uint16_t* row2 = row1 + n;
+    const uint16_t* row3 = row2 + n;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(),
+           acc3 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256 qv = _mm256_loadu_ps(q + i);
+      acc0 = _mm256_fmadd_ps(load8(row0 + i), qv, acc0);
+      acc1 = _mm256_fmadd_ps(load8(row1 + i), qv, acc1);
+      acc2 = _mm256_fmadd_ps(load8(row2 + i), qv, acc2);
+      acc3 = _mm256_fmadd_ps(load8(row3 + i), qv, acc3);
+    }
+    float s0 = sum8(acc0), s1 = sum8(acc1), s2 = sum8(acc2), s3 = sum8(acc3);
+    for (; i < n; ++i) {
+      s0 += q[i] * half_to_float(row0[i]);
+      s1 += q[i] * half_to_float(row1[i]);
+      s2 += q[i] * half_to_float(row2[i]);
+      s3 += q[i] * half_to_float(row3[i]);
+    }
+    out[r] = s0;
+    out[r + 1] = s1;
+    out[r + 2] = s2;
+    out[r + 3] = s3;
+  }
+  for (; r < count; ++r) {
+    const uint16_t* row = rows + r * n;
+    __m256 acc = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(load8(row + i), _mm256_loadu_ps(q + i), acc);
+    float s = sum8(acc);
+    for (; i < n; ++i) s += q[i] * half_to_float(row[i]);
+    out[r] = s;
+  }
+}
+
 const DistanceKernels kTable = {
     SimdLevel::kAvx2, "avx2",
     l2sq<float>, dot<float>, l1<float>, cosine<float>,
@@ -253,6 +293,7 @@ const DistanceKernels kTable = {
     l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
     pq4_scan32,
     sq8_decode,
+    dots_f16,
 };
 
 }  // namespace

@@ -183,6 +183,7 @@ DistanceKernels make_table(bool with_vpopcntdq) {
       l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
       avx2->pq4_scan32,  // the AVX2 kernel is already bound by table loads; one variant is enough
       avx2->sq8_decode,  // memory-bound; the AVX2 kernel is enough
+      avx2->dots_f16,    // bound by widening halves, which AVX2 does at the same rate per element
   };
 }
 

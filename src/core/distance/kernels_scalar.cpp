@@ -109,6 +109,15 @@ void sq8_decode(const uint8_t* code, const float* offsets, float step, size_t n,
   }
 }
 
+void dots_f16(const float* q, const uint16_t* rows, size_t count, size_t n, float* out) {
+  for (size_t r = 0; r < count; ++r) {
+    const uint16_t* row = rows + r * n;
+    float sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += q[i] * half_to_float(row[i]);
+    out[r] = sum;
+  }
+}
+
 const DistanceKernels kTable = {
     SimdLevel::kScalar, "scalar",
     l2sq<float>, dot<float>, l1<float>, cosine<float>,
@@ -117,6 +126,7 @@ const DistanceKernels kTable = {
     l2sq_u8, l1_u8, dot_u8, dot_u8_i16,
     pq4_scan32,
     sq8_decode,
+    dots_f16,
 };
 
 }  // namespace

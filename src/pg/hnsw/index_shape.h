@@ -5,6 +5,7 @@
 #pragma once
 
 #include "pg/am/opclass.h"
+#include "pg/am/recent_buffers.h"
 #include "pg/hnsw/pages.h"
 #include "piramid/hnsw/nav.h"
 #include "piramid/hnsw/space.h"
@@ -24,10 +25,8 @@ struct IndexShape {
   NodeLayout layout;
   std::unique_ptr<piramid::hnsw::Space> space;
   std::unique_ptr<piramid::hnsw::NavQuantizer> nav;  // null when the index has no navigation codes
-  // Per block, the buffer that last held it in this backend: a hint for ReadRecentBuffer, which skips
-  // the shared buffer mapping lookup when the hint is still right (and is checked, so a stale hint is
-  // harmless). Backend-local, like the whole shape.
-  mutable std::vector<int> recent_buffers;
+  // Buffers that last held the index's blocks in this backend (pg/am/recent_buffers.h).
+  mutable RecentBuffers recent_buffers;
 };
 
 // The shape of the index whose meta page is `meta` (read by the caller), loading the quantizer chain the

@@ -58,29 +58,17 @@ PageReader::~PageReader() {
 
 PageReader::PageReader(Relation index, const IndexShape& shape)
     : index_(index), shape_(shape), pooled_(take_pooled()), visited_(pooled_->visited), arena_(pooled_->arena) {
-  BlockNumber blocks = 0;
-  call_postgres([&] { blocks = RelationGetNumberOfBlocks(index); });
-  if (shape_.recent_buffers.size() < blocks) shape_.recent_buffers.resize(blocks + blocks / 8 + 64, InvalidBuffer);
 }
 
-Buffer PageReader::pin(BlockNumber block) const {
-  std::vector<int>& recent = shape_.recent_buffers;
-  if (block < recent.size()) {
-    const Buffer hint = recent[block];
-    if (hint != InvalidBuffer && ReadRecentBuffer(index_->rd_node, MAIN_FORKNUM, block, hint)) return hint;
-  }
-  const Buffer buffer = ReadBuffer(index_, block);
-  if (block < recent.size()) recent[block] = buffer;
-  return buffer;
-}
+Buffer PageReader::pin(BlockNumber block) const { return shape_.recent_buffers.pin(index_, block); }
 
 void PageReader::prefetch(Id id) const {
   const BlockNumber block = static_cast<BlockNumber>(id >> 16);
-  const std::vector<int>& recent = shape_.recent_buffers;
-  if (block >= recent.size() || recent[block] == InvalidBuffer) return;
+  const Buffer recent = shape_.recent_buffers.hint(block);
+  if (recent == InvalidBuffer) return;
   // Only a hint to the CPU, read without a lock: the line pointer may be stale or the buffer may hold
   // another page by now, so the address is only clamped to the page; nothing read here is trusted.
-  const char* page = static_cast<const char*>(BufferGetBlock(recent[block]));
+  const char* page = static_cast<const char*>(BufferGetBlock(recent));
   const size_t offset = static_cast<size_t>(id & 0xffff);
   if (offset == 0 || offset > MaxOffsetNumber) return;
   const ItemIdData item = *reinterpret_cast<const ItemIdData*>(page + SizeOfPageHeaderData + (offset - 1) * sizeof(ItemIdData));

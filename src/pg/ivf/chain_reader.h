@@ -13,6 +13,7 @@
 // row never committed, and vacuum removes its parts.
 #pragma once
 
+#include "pg/am/recent_buffers.h"
 #include "pg/guard.h"
 #include "pg/ivf/pages.h"
 #include "piramid/error.h"
@@ -39,6 +40,9 @@ class ChainReader {
   // Lists of block layout (shape.m > 0): next_page reports each live slot of each block as an entry
   // with a null payload (codes are interleaved in the block); next_page_blocks gives whole blocks.
   void set_blocks(const BlockShape& shape) { block_shape_ = shape; }
+
+  // Pins pages through these hints (scans; pg/am/recent_buffers.h).
+  void set_recent_buffers(RecentBuffers* recent) { recent_ = recent; }
 
   // The chain is the untrained buffer's (see above).
   void set_buffer_chain() { expect_ = kBufferPage; }
@@ -100,8 +104,6 @@ class ChainReader {
     if (block_ == InvalidBlockNumber) return false;
     Buffer buffer = InvalidBuffer;
     const BlockNumber block = block_;
-    Relation index = index_;
-    BufferAccessStrategy strategy = strategy_;
     Buffer pinned = ahead_;
     ahead_ = InvalidBuffer;
     call_postgres([&] {
@@ -109,7 +111,7 @@ class ChainReader {
         ReleaseBuffer(pinned);
         pinned = InvalidBuffer;
       }
-      buffer = pinned != InvalidBuffer ? pinned : ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
+      buffer = pinned != InvalidBuffer ? pinned : pin(block);
       LockBuffer(buffer, BUFFER_LOCK_SHARE);
     });
     Page page = BufferGetPage(buffer);
@@ -135,7 +137,7 @@ class ChainReader {
     if (read_ahead_ && block_ != InvalidBlockNumber) {
       const BlockNumber next = block_;
       Buffer ahead = InvalidBuffer;
-      call_postgres([&] { ahead = ReadBufferExtended(index, MAIN_FORKNUM, next, RBM_NORMAL, strategy); });
+      call_postgres([&] { ahead = pin(next); });
       ahead_ = ahead;
       prefetch_page(BufferGetPage(ahead));
     }
@@ -149,6 +151,12 @@ class ChainReader {
     }
     call_postgres([&] { UnlockReleaseBuffer(buffer); });
     return true;
+  }
+
+  // Plain glue.
+  Buffer pin(BlockNumber block) {
+    if (recent_ != nullptr) return recent_->pin(index_, block, strategy_);
+    return ReadBufferExtended(index_, MAIN_FORKNUM, block, RBM_NORMAL, strategy_);
   }
 
   template <class F>
@@ -221,6 +229,7 @@ class ChainReader {
   Buffer ahead_ = InvalidBuffer;  // the next page, pinned early (see next_page)
   bool warmed_ = false;           // the first page was prefetched (later ones were, as ahead_)
   PageType expect_ = kListPage;   // the type of the chain's pages
+  RecentBuffers* recent_ = nullptr;
   bool cut_ = false;
 
   static void prefetch_page(Page page) {

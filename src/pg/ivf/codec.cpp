@@ -239,18 +239,17 @@ void QueryDistance::centroid_keys(float* out) const {
   const size_t n = static_cast<size_t>(shape_.dims);
   const bool l2 = kmeans_metric(shape_.metric) == Metric::kL2;
   if (!shape_.probe_centroids.empty()) {
-    std::vector<uint16> q(n);
+    std::vector<float> q(n);
     bool fits = true;
     for (size_t i = 0; i < n && fits; ++i) {
-      const float v = floats_[i] * shape_.probe_scale;
-      fits = std::fabs(v) < 60000.0f;  // a query far outside the data's range: use float32
-      q[i] = float_to_half(v);
+      q[i] = floats_[i] * shape_.probe_scale;
+      fits = std::fabs(q[i]) < 60000.0f;  // a query far outside the data's range: use float32
     }
     if (fits) {
-      for (int32 c = 0; c < shape_.lists; ++c) {
-        const uint16* centroid = shape_.probe_centroids.data() + static_cast<size_t>(c) * n;
-        out[c] = l2 ? k.l2sq_f16(q.data(), centroid, n) : -k.dot_f16(q.data(), centroid, n);
-      }
+      // |q - c|^2 - |q|^2 = |c|^2 - 2 q.c orders lists like |q - c|^2 (the order is all that is used).
+      k.dots_f16(q.data(), shape_.probe_centroids.data(), static_cast<size_t>(shape_.lists), n, out);
+      for (int32 c = 0; c < shape_.lists; ++c)
+        out[c] = l2 ? shape_.probe_norms[static_cast<size_t>(c)] - 2.0f * out[c] : -out[c];
       return;
     }
   }

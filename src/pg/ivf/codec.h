@@ -7,6 +7,7 @@
 #pragma once
 
 #include "pg/am/opclass.h"
+#include "pg/am/recent_buffers.h"
 #include "pg/ivf/pages.h"
 #include "piramid/compute/pq.h"
 #include "piramid/compute/pq4.h"
@@ -30,6 +31,7 @@ struct IndexShape {
   // The centroids times probe_scale in binary16, for ordering lists by a query (half the memory to
   // stream per query; the order matches float32 up to ties within ~0.1%). Empty when they do not fit.
   std::vector<uint16> probe_centroids;
+  std::vector<float> probe_norms;  // |c|^2 of each binary16 centroid (in the scaled space)
   float probe_scale = 1;
   std::vector<ListEntry> directory;
   Sq8Quantizer sq8;
@@ -37,6 +39,9 @@ struct IndexShape {
   std::vector<float> pq_codebooks;
   BlockShape blocks;  // the lists' block layout (blocks.m == 0: one item per entry)
   std::vector<float> pq_transposed;  // pq_codebooks as pq_transpose_codebooks lays them out (query tables)
+  // Buffers that last held the index's blocks in this backend (pg/am/recent_buffers.h): scans pin
+  // list pages through them.
+  mutable RecentBuffers recent_buffers;
 };
 
 // Bytes of the flat payload: float32 for vector (unit length for cosine), binary16 for halfvec, the bits.

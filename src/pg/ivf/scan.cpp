@@ -128,6 +128,7 @@ void read_buffer_into_pool(ScanState* s, Relation index) {
   for (;;) {
     ChainReader reader(index, s->meta.buffer_head, s->shape->flat_size, nullptr, true);
     reader.set_buffer_chain();
+    reader.set_recent_buffers(&s->shape->recent_buffers);
     while (reader.next_page([&](const EntryHeader& h, const uint8* payload, const std::vector<BlockNumber>&) {
       s->pool.push_back(Candidate{q.exact(payload), h.heap_tid, true});
     })) {
@@ -141,6 +142,7 @@ void read_list_into_pool(ScanState* s, Relation index, BlockNumber head, int32 l
   const IndexShape& shape = *s->shape;
   s->query->set_list(list);
   ChainReader reader(index, head, shape.code_size, nullptr, true);
+  reader.set_recent_buffers(&shape.recent_buffers);
   const bool exact = s->query->codes_are_exact();
   const QueryDistance& q = *s->query;
   if (shape.blocks.m > 0) {
@@ -378,6 +380,34 @@ bool exact_from_heap(ScanState* s, IndexScanDesc scan, Candidate* c, Buffer pinn
   return ok;
 }
 
+// Moves the `take` smallest keys of the pool after pool_next to its front, sorted. A quickselect over a
+// pool of thousands mispredicts about every other comparison; instead, a bound that about twice `take`
+// keys lie under is read off a sample, one partition pass (its branch is almost always "no") moves
+// those candidates forward, and the quickselect runs on them alone. Should the sample mislead, the
+// whole pool is selected from. NaN keys (cosine to a zero vector) fall behind every other. C++ context.
+void select_smallest(ScanState* s, size_t take) {
+  Candidate* c = s->pool.data() + s->pool_next;
+  const size_t n = s->pool.size() - s->pool_next;
+  const auto by_key = [](const Candidate& a, const Candidate& b) { return a.key < b.key; };
+  if (take == 0) return;
+  if (take < n) {
+    size_t within = n;
+    constexpr size_t kSample = 256;
+    if (n >= 4 * kSample && take * 16 <= n) {
+      float sample[kSample];
+      const size_t stride = n / kSample;
+      for (size_t i = 0; i < kSample; ++i) sample[i] = c[i * stride].key;
+      const size_t rank = std::min(kSample - 1, 2 * take * kSample / n + 4);
+      std::nth_element(sample, sample + rank, sample + kSample);
+      const float bound = sample[rank];
+      Candidate* end = std::partition(c, c + n, [bound](const Candidate& x) { return x.key <= bound; });
+      if (static_cast<size_t>(end - c) >= take) within = static_cast<size_t>(end - c);
+    }
+    std::nth_element(c, c + take, c + within, by_key);
+  }
+  std::sort(c, c + take, by_key);
+}
+
 // Fills the next batch (plain glue around C++ steps). False when the scan is over.
 bool next_batch(ScanState* s, IndexScanDesc scan) {
   for (;;) {
@@ -396,12 +426,9 @@ bool next_batch(ScanState* s, IndexScanDesc scan) {
       // `rerank` at a time.
       const bool exact = s->query->codes_are_exact() || s->shape->lists == 0;
       take = std::min(s->pool.size() - s->pool_next, exact ? kExactBatch : static_cast<size_t>(s->settings.rerank));
+      select_smallest(s, take);
       const auto first = s->pool.begin() + static_cast<std::ptrdiff_t>(s->pool_next);
-      const auto last = first + static_cast<std::ptrdiff_t>(take);
-      const auto by_key = [](const Candidate& a, const Candidate& b) { return a.key < b.key; };
-      if (last != s->pool.end()) std::nth_element(first, last, s->pool.end(), by_key);
-      std::sort(first, last, by_key);
-      s->batch.assign(first, last);
+      s->batch.assign(first, first + static_cast<std::ptrdiff_t>(take));
       s->pool_next += take;
       s->flat.resize(s->shape->flat_size);
       s->pinned.assign(take, InvalidBuffer);

@@ -46,6 +46,16 @@ void set_probe_centroids(IndexShape* shape) {
   shape->probe_centroids.resize(shape->centroids.size());
   for (size_t i = 0; i < shape->centroids.size(); ++i)
     shape->probe_centroids[i] = float_to_half(shape->centroids[i] * shape->probe_scale);
+  const size_t dims = static_cast<size_t>(shape->dims);
+  shape->probe_norms.assign(static_cast<size_t>(shape->lists), 0.0f);
+  for (size_t c = 0; c < shape->probe_norms.size(); ++c) {
+    double sum = 0;
+    for (size_t i = 0; i < dims; ++i) {
+      const double v = half_to_float(shape->probe_centroids[c * dims + i]);
+      sum += v * v;
+    }
+    shape->probe_norms[c] = static_cast<float>(sum);
+  }
 }
 
 std::shared_ptr<IndexShape> load(Relation index, const MetaPage& meta) {
