@@ -1,5 +1,7 @@
 #include "pg/hnsw/graph_search.h"
 
+#include "piramid/hnsw/nav.h"
+
 namespace piramid::pg::hnsw {
 
 GraphCandidate descend(PageReader& reader, ItemPointerData entry, int entry_level, int stop) {
@@ -31,6 +33,32 @@ std::vector<std::vector<GraphCandidate>> search_levels(PageReader& reader, Graph
     found = search.take(ef);
     if (!found.empty()) entries = found;
   }
+  return out;
+}
+
+// Vacuum's repairs use it for candidates beyond the deleted nodes' own neighbours, so a list that lost its
+// neighbourhood finds a new one in the same region (pgvector re-searches too).
+std::vector<PageReader::Id> search_near(const IndexShape& shape, PageReader& reader, const MetaPage& meta,
+                                        const std::vector<uint8>& code, int level) {
+  if (!ItemPointerIsValid(&meta.entry) || meta.entry_level < level || code.empty()) return {};
+  std::vector<float> dense;
+  std::unique_ptr<piramid::hnsw::QueryDistance> query;
+  piramid::hnsw::NavTable table;
+  if (shape.code_kind == CodeKind::kSq8 || shape.code_kind == CodeKind::kFloat) {
+    dense.resize(static_cast<size_t>(shape.dims));
+    if (shape.code_kind == CodeKind::kSq8) shape.space->decode(code.data(), dense.data());
+    else memcpy(dense.data(), code.data(), dense.size() * sizeof(float));
+    query = shape.space->prepare(dense.data());
+    if (shape.nav != nullptr) table = shape.nav->table(dense.data(), shape.metric);
+  } else {
+    query = shape.space->prepare(code.data());
+  }
+  reader.set_query(query.get(), &table);
+  const GraphCandidate start = descend(reader, meta.entry, meta.entry_level, level);
+  const auto found = search_levels(reader, start, level, level, static_cast<size_t>(shape.ef_construction), false);
+  reader.set_query(nullptr, nullptr);
+  std::vector<PageReader::Id> out;
+  for (const GraphCandidate& c : found[0]) out.push_back(c.id);
   return out;
 }
 

@@ -19,4 +19,10 @@ GraphCandidate descend(PageReader& reader, ItemPointerData entry, int entry_leve
 std::vector<std::vector<GraphCandidate>> search_levels(PageReader& reader, GraphCandidate start, int top, int bottom,
                                                        size_t ef, bool collapse_duplicates);
 
+// Nodes near a node's stored `code` at `level` (nearest first), found by searching the graph from the
+// meta page's entry point, ef_construction wide. Every node returned was reached along links from the
+// entry point. Vacuum's repairs and reconnection use it.
+std::vector<PageReader::Id> search_near(const IndexShape& shape, PageReader& reader, const MetaPage& meta,
+                                        const std::vector<uint8>& code, int level);
+
 }  // namespace piramid::pg::hnsw

@@ -3,7 +3,9 @@
 //      deleted by an earlier vacuum whose counter no running transaction can still see become freeable;
 //   2. repair: every list that links to a deleted node drops it and takes replacements from the deleted
 //      node's own neighbours, chosen with the neighbour heuristic; the entry point moves to a live node;
-//   3. free: freeable nodes' tuples and chunk chains are removed and their space recorded for reuse.
+//   3. reconnect: live nodes that a walk from the entry point no longer reaches are linked back in
+//      (reconnect.cpp);
+//   4. free: freeable nodes' tuples and chunk chains are removed and their space recorded for reuse.
 #include "pg/hnsw/vacuum.h"
 
 #include "pg/guard.h"
@@ -12,6 +14,7 @@
 #include "pg/hnsw/links.h"
 #include "pg/hnsw/page_ops.h"
 #include "pg/hnsw/page_reader.h"
+#include "pg/hnsw/reconnect.h"
 #include "pg/memory.h"
 #include "piramid/hnsw/search.h"
 #include "piramid/visited.h"
@@ -25,6 +28,7 @@ extern "C" {
 #include "storage/indexfsm.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 }
 
 #include <algorithm>
@@ -91,33 +95,6 @@ void mark_page(Relation index, Relation heap, BlockNumber block, BufferAccessStr
   if (changed) GenericXLogFinish(state);
   else GenericXLogAbort(state);
   UnlockReleaseBuffer(buffer);
-}
-
-// Nodes near `code` at `level`, found by searching the graph from the entry point (ef_construction wide):
-// repair candidates beyond the deleted nodes' own neighbours, so a list that lost its neighbourhood
-// finds a new one in the same region (pgvector re-searches too).
-std::vector<Id> search_near(const IndexShape& shape, PageReader& reader, const MetaPage& meta,
-                            const std::vector<uint8>& code, int level) {
-  if (!ItemPointerIsValid(&meta.entry) || meta.entry_level < level || code.empty()) return {};
-  std::vector<float> dense;
-  std::unique_ptr<piramid::hnsw::QueryDistance> query;
-  piramid::hnsw::NavTable table;
-  if (shape.code_kind == CodeKind::kSq8 || shape.code_kind == CodeKind::kFloat) {
-    dense.resize(static_cast<size_t>(shape.dims));
-    if (shape.code_kind == CodeKind::kSq8) shape.space->decode(code.data(), dense.data());
-    else memcpy(dense.data(), code.data(), dense.size() * sizeof(float));
-    query = shape.space->prepare(dense.data());
-    if (shape.nav != nullptr) table = shape.nav->table(dense.data(), shape.metric);
-  } else {
-    query = shape.space->prepare(code.data());
-  }
-  reader.set_query(query.get(), &table);
-  const GraphCandidate start = descend(reader, meta.entry, meta.entry_level, level);
-  const auto found = search_levels(reader, start, level, level, static_cast<size_t>(shape.ef_construction), false);
-  reader.set_query(nullptr, nullptr);
-  std::vector<Id> out;
-  for (const GraphCandidate& c : found[0]) out.push_back(c.id);
-  return out;
 }
 
 // Pass 2 for one list: drop deleted links and refill from the deleted nodes' own neighbours and from a
@@ -313,6 +290,13 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
       }
     });
     move_entry_point(index, s);
+    // Repairs can cut groups of live nodes off; link them back in (reconnect.cpp).
+    const TimestampTz started = GetCurrentTimestamp();
+    const size_t linked = reconnect(index, info->strategy);
+    ereport(info->message_level,
+            (errmsg("hnsw index \"%s\": %zu nodes that no search could reach linked back in (%ld ms)",
+                    RelationGetRelationName(index), linked,
+                    static_cast<long>(TimestampDifferenceMilliseconds(started, GetCurrentTimestamp())))));
   }
 
   if (s->freeable.size() > 0) {
