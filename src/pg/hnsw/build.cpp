@@ -434,6 +434,7 @@ IndexBuildResult* build(Relation heap, Relation index, IndexInfo* index_info) {
     meta.insert_block = RelationGetNumberOfBlocks(index) - 1;
   }
   meta.inserted = n;
+  meta.checked_rows = n;
   update_meta(index, meta);
 
   if (RelationNeedsWAL(index))

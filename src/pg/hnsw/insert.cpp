@@ -115,18 +115,38 @@ bool insert_first_node(Relation index, const std::vector<char>& tuple, int level
 }
 
 // Adds a link from neighbour `at` to the new node at level l, re-selecting the neighbour's links with the
-// heuristic when its list is full. Retries when a concurrent insert changed the list in between.
-void add_back_link(Relation index, const IndexShape& shape, CodeCache& cache, ItemPointerData at, int level,
-                   ItemPointerData node, const std::vector<uint8>& node_nav, float distance) {
+// heuristic when its list is full. Retries when a concurrent insert changed the list in between. Returns
+// whether the list links to the new node afterwards. `force`: a full list keeps the new node in place of
+// its farthest link instead (the node's last chance of a way in, see insert_plain).
+bool add_back_link(Relation index, const IndexShape& shape, CodeCache& cache, ItemPointerData at, int level,
+                   ItemPointerData node, const std::vector<uint8>& node_nav, float distance, bool force = false) {
   LinkList current, next;
   const size_t nav_bytes = shape.layout.nav_code_bytes();
+  const auto names_node = [&](const std::vector<ItemPointerData>& tids) {
+    return std::any_of(tids.begin(), tids.end(),
+                       [&](const ItemPointerData& t) { return ItemPointerEquals(const_cast<ItemPointer>(&t), &node); });
+  };
   for (int attempt = 0; attempt < 5; ++attempt) {
-    if (!read_links(index, shape, at, level, &current)) return;
-    if (std::any_of(current.tids.begin(), current.tids.end(), [&](const ItemPointerData& t) { return ItemPointerEquals(const_cast<ItemPointer>(&t), &node); }))
-      return;
+    if (!read_links(index, shape, at, level, &current)) return false;
+    if (names_node(current.tids)) return true;
     next = current;
     if (current.tids.size() < shape.layout.capacity(level)) {
       next.add(node, node_nav.data(), nav_bytes);
+    } else if (force) {
+      const Id base = tid_key(at);
+      size_t farthest = 0;
+      float worst = -1;
+      for (size_t i = 0; i < current.tids.size(); ++i) {
+        const float d = cache.between(base, tid_key(current.tids[i]));
+        if (d > worst) {
+          worst = d;
+          farthest = i;
+        }
+      }
+      if (worst <= distance) return false;  // the node is the farthest: keeping it would not be a neighbour list
+      next.tids[farthest] = node;
+      std::copy(node_nav.begin(), node_nav.begin() + static_cast<std::ptrdiff_t>(nav_bytes),
+                next.nav.begin() + static_cast<std::ptrdiff_t>(farthest * nav_bytes));
     } else {
       const Id base = tid_key(at);
       std::unordered_map<Id, size_t> position;
@@ -147,8 +167,9 @@ void add_back_link(Relation index, const IndexShape& shape, CodeCache& cache, It
         next.add(tid_from_key(k.id), nav, nav_bytes);
       }
     }
-    if (write_links(index, shape, at, level, current.tids, next)) return;
+    if (write_links(index, shape, at, level, current.tids, next)) return names_node(next.tids);
   }
+  return false;
 }
 
 void set_entry_if_higher(Relation index, ItemPointerData node, int level) {
@@ -245,9 +266,18 @@ void insert_plain(Relation index, const PlainValue& value, ItemPointerData heap_
   const char* bytes = tuple.data();
   const size_t size = tuple.size();
   call_postgres([&] { node = logged_append(index, kNodePage, bytes, size, &node_hint); });
+  bool named = false;  // some level-0 list links to the new node
   for (int l = 0; l <= level; ++l) {
-    for (const auto& c : chosen_links[static_cast<size_t>(l)])
-      add_back_link(index, shape, cache, tid_from_key(c.id), l, node, nav_code, c.distance);
+    for (const auto& c : chosen_links[static_cast<size_t>(l)]) {
+      const bool kept = add_back_link(index, shape, cache, tid_from_key(c.id), l, node, nav_code, c.distance);
+      named = named || (l == 0 && kept);
+    }
+  }
+  // Every neighbour's heuristic may have preferred its current links (tight clusters, small m): then no
+  // search could reach the new node. The nearest neighbour that can takes it in place of its farthest link.
+  for (const auto& c : chosen_links[0]) {
+    if (named) break;
+    named = add_back_link(index, shape, cache, tid_from_key(c.id), 0, node, nav_code, c.distance, true);
   }
   if (level > meta.entry_level) set_entry_if_higher(index, node, level);
   if (node_hint != meta.insert_block || chunk_hint != meta.chunk_block) update_hints(index, node_hint, chunk_hint);

@@ -77,6 +77,9 @@ struct MetaPage {
   uint16 free_chunk_count;
   uint16 unused5;
   BlockNumber free_chunk_blocks[kFreeChunkSlots];
+  // Live rows when a build or vacuum last made sure every node is reachable (README.md, "Vacuum"): a
+  // vacuum with nothing to delete checks again once the table has grown by a fifth.
+  uint64 checked_rows;
 };
 
 // Node tuple header; the tuple continues with the inline code (code_length bytes, padded to 4), the

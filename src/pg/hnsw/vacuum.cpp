@@ -261,6 +261,23 @@ void list_free_chunk_pages(Relation index, const BlockNumber* blocks, int count)
   UnlockReleaseBuffer(buffer);
 }
 
+// Runs reconnect (reconnect.cpp), reports it at the vacuum's message level, and records `live_rows` as
+// the rows checked (plain glue).
+void reconnect_and_report(IndexVacuumInfo* info, uint64 live_rows) {
+  Relation index = info->index;
+  const TimestampTz started = GetCurrentTimestamp();
+  const size_t linked = reconnect(index, info->strategy);
+  ereport(info->message_level,
+          (errmsg("hnsw index \"%s\": %zu nodes that no search could reach linked back in (%ld ms)",
+                  RelationGetRelationName(index), linked,
+                  static_cast<long>(TimestampDifferenceMilliseconds(started, GetCurrentTimestamp())))));
+  Buffer buffer = lock_meta(index, BUFFER_LOCK_EXCLUSIVE);
+  GenericXLogState* state = GenericXLogStart(index);
+  meta_of(GenericXLogRegisterBuffer(state, buffer, 0))->checked_rows = live_rows;
+  GenericXLogFinish(state);
+  UnlockReleaseBuffer(buffer);
+}
+
 }  // namespace
 
 IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult* stats,
@@ -291,12 +308,7 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
     });
     move_entry_point(index, s);
     // Repairs can cut groups of live nodes off; link them back in (reconnect.cpp).
-    const TimestampTz started = GetCurrentTimestamp();
-    const size_t linked = reconnect(index, info->strategy);
-    ereport(info->message_level,
-            (errmsg("hnsw index \"%s\": %zu nodes that no search could reach linked back in (%ld ms)",
-                    RelationGetRelationName(index), linked,
-                    static_cast<long>(TimestampDifferenceMilliseconds(started, GetCurrentTimestamp())))));
+    reconnect_and_report(info, static_cast<uint64>(stats->num_index_tuples));
   }
 
   if (s->freeable.size() > 0) {
@@ -351,12 +363,19 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
 IndexBulkDeleteResult* vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats) {
   if (info->analyze_only) return stats;
   if (stats == nullptr) {
-    // No row died since the last vacuum, but nodes deleted earlier may still need repairs and freeing.
+    // No row died since the last vacuum, but nodes deleted earlier may still need repairs and freeing;
+    // and rows inserted one by one since the last check may have left nodes no search reaches.
     Buffer buffer = lock_meta(info->index, BUFFER_LOCK_SHARE);
-    const uint64 pending = meta_of(BufferGetPage(buffer))->deleted_pending;
+    const MetaPage meta = *meta_of(BufferGetPage(buffer));
     UnlockReleaseBuffer(buffer);
-    if (pending == 0) return nullptr;
-    stats = bulk_delete(info, nullptr, never_dead, nullptr);
+    if (meta.deleted_pending > 0) {
+      stats = bulk_delete(info, nullptr, never_dead, nullptr);
+    } else {
+      const double rows = info->num_heap_tuples;
+      if (ItemPointerIsValid(&meta.entry) && rows >= 1000 && rows > 1.2 * static_cast<double>(meta.checked_rows))
+        reconnect_and_report(info, static_cast<uint64>(rows));
+      return nullptr;
+    }
   }
   stats->num_pages = RelationGetNumberOfBlocks(info->index);
   return stats;
