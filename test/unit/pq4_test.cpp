@@ -69,6 +69,20 @@ TEST(Pq4, ScansMatchTheFloatTableWithinTheQuantizationStep) {
   }
 }
 
+TEST(Pq4, QuantizedTablesEqualTheScalarReference) {
+  std::mt19937 rng(13);
+  std::normal_distribution<float> value(0.0f, 5.0f);
+  for (size_t m : {1u, 2u, 3u, 16u, 98u, 196u, 256u}) {
+    std::vector<float> table(m * 16);
+    for (auto& v : table) v = value(rng);
+    if (m == 3) std::fill(table.begin(), table.end(), 1.5f);  // every row flat: a zero range
+    const Pq4Table a = pq4_quantize_table(table.data(), m), b = pq4_quantize_table_scalar(table.data(), m);
+    EXPECT_EQ(a.bias, b.bias) << "m " << m;
+    EXPECT_EQ(a.scale, b.scale) << "m " << m;
+    EXPECT_EQ(a.lut, b.lut) << "m " << m;
+  }
+}
+
 TEST(Pq4, TransposedTablesEqualPlainTables) {
   std::mt19937 rng(5);
   std::normal_distribution<float> value(0.0f, 1.0f);

@@ -32,6 +32,8 @@ struct Pq4Table {
 // Quantizes a float table of m x 16 entries: each subspace's minimum goes into the bias, and one step
 // (the largest remaining entry / 255) serves every subspace, so sums stay comparable.
 Pq4Table pq4_quantize_table(const float* table, size_t m);
+// The same without SIMD (the reference the SIMD path must equal; for tests).
+Pq4Table pq4_quantize_table_scalar(const float* table, size_t m);
 
 // Copies a code into / out of slot `slot` (0..31) of a block.
 void pq4_block_put(uint8_t* block, size_t m, size_t slot, const uint8_t* code);

@@ -76,16 +76,16 @@ PIRAMID_TARGET_AVX2 size_t pack_block_avx2(const uint8_t* const* codes, size_t m
 
 }  // namespace
 
-Pq4Table pq4_quantize_table(const float* table, size_t m) {
-  Pq4Table out;
-  out.lut.resize(m * 16);
-  std::vector<float> t(table, table + m * 16);
+namespace {
+
+// Subtracts each row's minimum (summed into the bias) and returns the largest entry left.
+float shift_rows_scalar(float* t, size_t m, float* bias) {
   float range = 0;
   for (size_t s = 0; s < m; ++s) {
     float* row = &t[s * 16];
     float lo = row[0];
     for (size_t j = 1; j < 16; ++j) lo = std::min(lo, row[j]);
-    out.bias += lo;
+    *bias += lo;
     float high = 0;
     for (size_t j = 0; j < 16; ++j) {
       row[j] -= lo;
@@ -93,11 +93,96 @@ Pq4Table pq4_quantize_table(const float* table, size_t m) {
     }
     range = std::max(range, high);
   }
+  return range;
+}
+
+// Entries are >= 0 here, so adding one half and truncating rounds to nearest.
+void round_entries_scalar(const float* t, size_t count, float inverse, uint8_t* lut) {
+  for (size_t i = 0; i < count; ++i) lut[i] = static_cast<uint8_t>(std::min(255.0f, t[i] * inverse + 0.5f));
+}
+
+#if PIRAMID_X86
+PIRAMID_TARGET_AVX2 inline float hmin8(__m256 v) {
+  __m128 x = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  x = _mm_min_ps(x, _mm_movehl_ps(x, x));
+  return _mm_cvtss_f32(_mm_min_ss(x, _mm_movehdup_ps(x)));
+}
+
+PIRAMID_TARGET_AVX2 inline float hmax8(__m256 v) {
+  __m128 x = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  x = _mm_max_ps(x, _mm_movehl_ps(x, x));
+  return _mm_cvtss_f32(_mm_max_ss(x, _mm_movehdup_ps(x)));
+}
+
+// The scalar steps with eight lanes: the same operations in the same rounding, so the same table.
+// (Minimum and maximum are exact whatever the order; the bias sums the rows in order as above.)
+PIRAMID_TARGET_AVX2 float shift_rows_avx2(float* t, size_t m, float* bias) {
+  __m256 range = _mm256_setzero_ps();
+  for (size_t s = 0; s < m; ++s) {
+    float* row = &t[s * 16];
+    const __m256 a = _mm256_loadu_ps(row), b = _mm256_loadu_ps(row + 8);
+    const float lo = hmin8(_mm256_min_ps(a, b));
+    *bias += lo;
+    const __m256 l = _mm256_set1_ps(lo);
+    const __m256 da = _mm256_sub_ps(a, l), db = _mm256_sub_ps(b, l);
+    _mm256_storeu_ps(row, da);
+    _mm256_storeu_ps(row + 8, db);
+    range = _mm256_max_ps(range, _mm256_max_ps(da, db));
+  }
+  return std::max(0.0f, hmax8(range));
+}
+
+PIRAMID_TARGET_AVX2 void round_entries_avx2(const float* t, size_t count, float inverse, uint8_t* lut) {
+  const __m256 inv = _mm256_set1_ps(inverse), half = _mm256_set1_ps(0.5f), top = _mm256_set1_ps(255.0f);
+  size_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    __m256 a = _mm256_mul_ps(_mm256_loadu_ps(t + i), inv);
+    __m256 b = _mm256_mul_ps(_mm256_loadu_ps(t + i + 8), inv);
+    __asm__("" : "+x"(a), "+x"(b));  // a product, then a sum, as in the scalar code: never fused
+    a = _mm256_min_ps(_mm256_add_ps(a, half), top);
+    b = _mm256_min_ps(_mm256_add_ps(b, half), top);
+    const __m256i ia = _mm256_cvttps_epi32(a), ib = _mm256_cvttps_epi32(b);
+    // 32-bit lanes to bytes: pack to 16 bits, then to 8 bits, and undo the lane interleaving of packs.
+    const __m256i words = _mm256_permute4x64_epi64(_mm256_packus_epi32(ia, ib), 0xd8);
+    const __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(lut + i), bytes);
+  }
+  round_entries_scalar(t + i, count - i, inverse, lut + i);
+}
+#endif
+
+}  // namespace
+
+Pq4Table pq4_quantize_table(const float* table, size_t m) {
+  Pq4Table out;
+  out.lut.resize(m * 16);
+  std::vector<float> t(table, table + m * 16);
+#if PIRAMID_X86
+  const bool simd = avx2_allowed();
+#else
+  const bool simd = false;
+#endif
+  float range = 0;
+#if PIRAMID_X86
+  if (simd) range = shift_rows_avx2(t.data(), m, &out.bias);
+#endif
+  if (!simd) range = shift_rows_scalar(t.data(), m, &out.bias);
   out.scale = range > 0 ? range / 255.0f : 1.0f;
   const float inverse = 1.0f / out.scale;
-  // Entries are >= 0 here, so adding one half and truncating rounds to nearest.
-  for (size_t i = 0; i < t.size(); ++i)
-    out.lut[i] = static_cast<uint8_t>(std::min(255.0f, t[i] * inverse + 0.5f));
+#if PIRAMID_X86
+  if (simd) round_entries_avx2(t.data(), t.size(), inverse, out.lut.data());
+#endif
+  if (!simd) round_entries_scalar(t.data(), t.size(), inverse, out.lut.data());
+  return out;
+}
+
+Pq4Table pq4_quantize_table_scalar(const float* table, size_t m) {
+  Pq4Table out;
+  out.lut.resize(m * 16);
+  std::vector<float> t(table, table + m * 16);
+  const float range = shift_rows_scalar(t.data(), m, &out.bias);
+  out.scale = range > 0 ? range / 255.0f : 1.0f;
+  round_entries_scalar(t.data(), t.size(), 1.0f / out.scale, out.lut.data());
   return out;
 }
 

@@ -134,6 +134,8 @@ class ChainReader {
     block_ = opaque->next;
     // Pages are rarely in the CPU cache: the next page is pinned now and all its cache lines requested,
     // so their memory latency overlaps this page's work.
+    if (read_ahead_ && !warmed_) prefetch_page(page);  // this page first: it is needed first
+    warmed_ = true;
     if (read_ahead_ && block_ != InvalidBlockNumber) {
       const BlockNumber next = block_;
       Buffer ahead = InvalidBuffer;
@@ -141,8 +143,6 @@ class ChainReader {
       ahead_ = ahead;
       prefetch_page(BufferGetPage(ahead));
     }
-    if (read_ahead_ && !warmed_) prefetch_page(page);
-    warmed_ = true;
     try {
       visit(page, block);
     } catch (...) {
@@ -232,8 +232,16 @@ class ChainReader {
   RecentBuffers* recent_ = nullptr;
   bool cut_ = false;
 
-  static void prefetch_page(Page page) {
+  static void prefetch_page(const void* page) {
     for (size_t line = 0; line < BLCKSZ; line += 64) __builtin_prefetch(static_cast<const char*>(page) + line);
+  }
+
+ public:
+  // Asks the CPU for the page that `recent` last saw hold `block` (no pin, no lock: only a hint, harmless
+  // if the buffer holds another page by now). Scans call it for the next list's head.
+  static void prefetch_hint(const RecentBuffers& recent, BlockNumber block) {
+    const Buffer hint = recent.hint(block);
+    if (hint != InvalidBuffer) prefetch_page(BufferGetBlock(hint));
   }
 };
 

@@ -228,10 +228,16 @@ void QueryDistance::approximate_many(const uint8* const* codes, size_t n, float*
 void QueryDistance::block_keys(const uint8* codes, const float* terms, size_t used, float* out) const {
   uint16 sums[kBlockSlots];
   kernels().pq4_scan32(pq4_.lut.data(), codes, shape_.pq.m, sums);
-  for (size_t s = 0; s < used; ++s) {
-    const float adc = pq4_.approx(sums[s]);
-    out[s] = terms != nullptr ? pq_bias_ + terms[s] + 2.0f * adc : pq_bias_ + adc;
+  // All 32 slots, branch-free, so the loop vectorizes (slots from `used` up hold what their zero bytes
+  // give; callers read the first `used`).
+  const float bias = pq4_.bias, scale = pq4_.scale;
+  if (terms != nullptr) {
+    for (size_t s = 0; s < kBlockSlots; ++s)
+      out[s] = pq_bias_ + terms[s] + 2.0f * (bias + scale * static_cast<float>(sums[s]));
+  } else {
+    for (size_t s = 0; s < kBlockSlots; ++s) out[s] = pq_bias_ + (bias + scale * static_cast<float>(sums[s]));
   }
+  (void)used;
 }
 
 void QueryDistance::centroid_keys(float* out) const {

@@ -81,7 +81,8 @@ class QueryDistance {
   // codes use the fast scan, whose uint8 table makes the estimates a little coarser).
   void approximate_many(const uint8* const* codes, size_t n, float* out) const;
   // Keys of the first `used` slots of a block (pages.h): `codes` in the block layout, `terms` its L2
-  // terms (null for other metrics). Only for indexes whose lists hold blocks.
+  // terms (null for other metrics). `out` has room for all kBlockSlots (the rest is written too, with
+  // meaningless keys). Only for indexes whose lists hold blocks.
   void block_keys(const uint8* codes, const float* terms, size_t used, float* out) const;
   bool codes_are_exact() const { return shape_.codec == Codec::kFlat; }
   // Keys to the first n centroids (probing order).

@@ -204,6 +204,10 @@ bool probe_more(ScanState* s, Relation index, size_t count) {
   s->pool_next = 0;
   for (; s->probed < end; ++s->probed) {
     const int32 list = s->order[s->probed];
+    // The next list's head page is requested now, so its memory latency overlaps this list's scan.
+    if (s->probed + 1 < end)
+      ChainReader::prefetch_hint(s->shape->recent_buffers,
+                                 s->shape->directory[static_cast<size_t>(s->order[s->probed + 1])].head);
     read_list_into_pool(s, index, s->shape->directory[static_cast<size_t>(list)].head, list);
   }
   return true;
