@@ -58,6 +58,7 @@ struct NavMemReader {
     return true;
   }
   void prefetch(Id) const {}
+  void prefetch_soon(Id) const {}
   bool same_value(Id) const { return false; }
   bool expand(Id id, int level, float* precise, std::vector<Candidate<Id>>& fresh) {
     ++expanded;

@@ -116,6 +116,7 @@ struct NavGraphReader {
   size_t expanded = 0;
 
   void prefetch(Id) const {}
+  void prefetch_soon(Id) const {}
   bool same_value(Id) const { return false; }
   bool visit(Id id) {
     if (seen[id]) return false;

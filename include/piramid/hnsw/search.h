@@ -154,6 +154,8 @@ namespace piramid::hnsw {
 //       reads node id: *precise gets its distance key; fresh gets its neighbours at `level` that were not
 //       visited yet (the reader marks them) with approximate keys. False when id holds no node.
 //   void prefetch(Id id);               hint: id is likely the next node expanded
+//   void prefetch_soon(Id id);          hint: id is likely expanded after that one (a cheaper, earlier
+//                                       hint, e.g. for what the next prefetch will read)
 //   bool same_value(Id id);             the node expanded last holds exactly the value being inserted
 //       (collapse_duplicates, see search_layer)
 template <class Reader>
@@ -185,7 +187,10 @@ class BeamSearch {
       if (bound_.size() >= ef && current.distance - slack > bound_.top()) break;
       if (expanded_ >= max_expanded) return false;
       frontier_.pop();
-      if (!frontier_.empty()) reader_.prefetch(frontier_.top().id);
+      if (!frontier_.empty()) {
+        reader_.prefetch(frontier_.top().id);
+        if (const Entry* after = frontier_.second()) reader_.prefetch_soon(after->id);
+      }
       float precise = 0;
       fresh_.clear();
       if (!reader_.expand(current.id, level_, &precise, fresh_)) continue;
@@ -263,7 +268,16 @@ class BeamSearch {
   int level_;
   bool collapse_;
   bool duplicate_found_ = false;
-  std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> frontier_;  // by approximate distance
+  // A priority queue that also shows its second entry (the better child of the root).
+  struct Frontier : std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> {
+    const Entry* second() const {
+      const auto& heap = this->c;
+      if (heap.size() < 2) return nullptr;
+      if (heap.size() == 2 || this->comp(heap[2], heap[1])) return &heap[1];
+      return &heap[2];
+    }
+  };
+  Frontier frontier_;  // by approximate distance
   std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> results_;   // expanded, by precise distance
   std::priority_queue<float> bound_;
   std::vector<float> distances_;

@@ -79,6 +79,14 @@ void PageReader::prefetch(Id id) const {
   for (size_t at = start; at < end; at += 64) __builtin_prefetch(page + at);
 }
 
+void PageReader::prefetch_soon(Id id) const {
+  const Buffer recent = shape_.recent_buffers.hint(static_cast<BlockNumber>(id >> 16));
+  const size_t offset = static_cast<size_t>(id & 0xffff);
+  if (recent == InvalidBuffer || offset == 0 || offset > MaxOffsetNumber) return;
+  __builtin_prefetch(static_cast<const char*>(BufferGetBlock(recent)) + SizeOfPageHeaderData +
+                     (offset - 1) * sizeof(ItemIdData));
+}
+
 float PageReader::distance(Id id) {
   const ItemPointerData tid = tid_from_key(id);
   float result = std::numeric_limits<float>::infinity();

@@ -69,6 +69,9 @@ class PageReader {
 
   // Hints that the node will be expanded soon (prefetches its page header when its buffer is known).
   void prefetch(Id id) const;
+  // Hints that the node will be expanded after that: asks for the line holding its line pointer, which
+  // prefetch() reads to find the node (so that read does not wait on memory).
+  void prefetch_soon(Id id) const;
 
   // The node's header; copies its code into *code and its navigation code into *nav_code when not null.
   NodeFacts read(Id id, std::vector<uint8>* code, std::vector<uint8>* nav_code = nullptr);
