@@ -14,7 +14,7 @@
 //      replacements, so a few rounds of 2 and 3 run until a walk reaches everything.
 //
 // Lists are rewritten the way repairs rewrite them (links.h: optimistic, one record each), so concurrent
-// inserts and scans go on. Memory: 10 bytes per live node.
+// inserts and scans go on. Memory: 14 bytes per live node.
 #include "pg/hnsw/reconnect.h"
 
 #include "pg/guard.h"
