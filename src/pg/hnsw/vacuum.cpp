@@ -23,6 +23,8 @@ extern "C" {
 #include "access/generic_xlog.h"
 #include "access/transam.h"
 #include "commands/vacuum.h"
+#include "miscadmin.h"
+#include "postmaster/autovacuum.h"
 #include "storage/bufmgr.h"
 #include "storage/freespace.h"
 #include "storage/indexfsm.h"
@@ -265,6 +267,15 @@ void list_free_chunk_pages(Relation index, const BlockNumber* blocks, int count)
 // the rows checked (plain glue).
 void reconnect_and_report(IndexVacuumInfo* info, uint64 live_rows) {
   Relation index = info->index;
+  // The pass keeps 14 bytes per live node (reconnect.cpp); it runs when they fit the work memory.
+  const int work_mem_kb =
+      IsAutoVacuumWorkerProcess() && autovacuum_work_mem != -1 ? autovacuum_work_mem : maintenance_work_mem;
+  if (static_cast<double>(live_rows) * 14.0 > static_cast<double>(work_mem_kb) * 1024.0) {
+    ereport(info->message_level,
+            (errmsg("hnsw index \"%s\": not checking that every node is reachable: %llu rows need more than "
+                    "maintenance_work_mem", RelationGetRelationName(index), static_cast<unsigned long long>(live_rows))));
+    return;
+  }
   const TimestampTz started = GetCurrentTimestamp();
   const size_t linked = reconnect(index, info->strategy);
   ereport(info->message_level,
