@@ -24,14 +24,15 @@ class RecentBuffers {
       const Buffer hint = buffers_[block];
       if (hint != InvalidBuffer && ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, block, hint)) return hint;
     } else {
+      // No C++ exception may leave this Postgres-context code, and no Postgres error may leave a catch
+      // block: without memory for the hints, the read below just goes without one.
       try {
         buffers_.resize(static_cast<size_t>(block) + block / 8 + 64, InvalidBuffer);
-      } catch (...) {  // no memory for hints: read without one (no C++ exception may leave Postgres code)
-        return ReadBufferExtended(rel, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
+      } catch (...) {
       }
     }
     const Buffer buffer = ReadBufferExtended(rel, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
-    buffers_[block] = buffer;
+    if (block < buffers_.size()) buffers_[block] = buffer;
     return buffer;
   }
 
