@@ -388,7 +388,7 @@ bool exact_from_heap(ScanState* s, IndexScanDesc scan, Candidate* c, Buffer pinn
 // pool of thousands mispredicts about every other comparison; instead, a bound that about twice `take`
 // keys lie under is read off a sample, one partition pass (its branch is almost always "no") moves
 // those candidates forward, and the quickselect runs on them alone. Should the sample mislead, the
-// whole pool is selected from. NaN keys (cosine to a zero vector) fall behind every other. C++ context.
+// whole pool is selected from. C++ context.
 void select_smallest(ScanState* s, size_t take) {
   Candidate* c = s->pool.data() + s->pool_next;
   const size_t n = s->pool.size() - s->pool_next;
