@@ -79,11 +79,12 @@ bool take_free_page(Relation index, NewPage* out) {
   }
   const PageOpaque* opaque = page_opaque(BufferGetPage(buffer));
   if (opaque->page_type != kFreePage || opaque->page_id != kPageId) {
+    const BlockNumber block = BufferGetBlockNumber(buffer);
     UnlockReleaseBuffer(buffer);
     UnlockReleaseBuffer(meta_buffer);
     ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
                     errmsg("ivf index \"%s\" has a free list through page %u, which is not free",
-                           RelationGetRelationName(index), BufferGetBlockNumber(buffer)),
+                           RelationGetRelationName(index), block),
                     errhint("REINDEX the index.")));
   }
   MetaPage* target = meta_of(GenericXLogRegisterBuffer(out->state, meta_buffer, 0));
