@@ -3,6 +3,7 @@
 #include "piramid/parallel.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <cstring>
 
@@ -286,6 +287,8 @@ size_t Graph::link_islands() {
   // A walk along the links from the entry point finds them; each group is entered through one new link
   // from the nearest node the walk reached (a search from the entry point for the group's first node),
   // which replaces a link of that node's list whose target other lists also name, or fills a free slot.
+  // When no node the search found can take the link, the nearest reached node anywhere that can does
+  // (a linear pass; without it, many copies of few values with small lists sometimes kept an island).
   const size_t n = size();
   if (n == 0) return 0;
   std::vector<uint8_t> reached(n, 0);
@@ -336,27 +339,50 @@ size_t Graph::link_islands() {
       reader.visit(current.id);
       const std::vector<Candidate<uint32_t>> near =
           search_layer(reader, {current}, static_cast<size_t>(params_.ef_construction), 0);
-      bool entered = false;
-      for (const Candidate<uint32_t>& c : near) {  // nearest first; all reached (the search walks links)
-        if (!reached[c.id]) continue;
-        uint32_t* block = link_block(c.id, 0);
+      // The slot of host's level-0 list that can take a link to the island: a free one, or one whose
+      // target other lists name too (replacing it leaves no node unnamed); 0 if none.
+      const auto slot_of = [&](uint32_t host) -> size_t {
+        const uint32_t* block = link_block(host, 0);
+        if (block[0] < capacity(0)) return 1 + block[0];
         size_t slot = 0;
-        if (block[0] < capacity(0)) {
-          slot = 1 + block[0]++;
-        } else {
-          for (size_t i = 1; i <= block[0]; ++i) {
-            if (named[block[i]] >= 2 && (slot == 0 || named[block[i]] > named[block[slot]])) slot = i;
-          }
-          if (slot == 0) continue;  // replacing would leave another node unnamed
-          named[block[slot]]--;
+        for (size_t i = 1; i <= block[0]; ++i) {
+          if (named[block[i]] >= 2 && (slot == 0 || named[block[i]] > named[block[slot]])) slot = i;
         }
-        block[slot] = island;
-        named[island]++;
-        ++linked;
-        entered = true;
+        return slot;
+      };
+      uint32_t host = 0;
+      size_t slot = 0;
+      for (const Candidate<uint32_t>& c : near) {  // nearest first; all reached (the search walks links)
+        if (!reached[c.id] || (slot = slot_of(c.id)) == 0) continue;
+        host = c.id;
         break;
       }
-      if (entered) walk(island);  // the island and whatever it reaches now counts as reached
+      if (slot == 0) {
+        // Every list near the island is full of links that nothing else names (many copies of few values,
+        // small m): the nearest reached node anywhere that can take the link does.
+        float best = std::numeric_limits<float>::infinity();
+        for (uint32_t id = 0; id < n; ++id) {
+          if (!reached[id] || id == island) continue;
+          const float d = space_.between(code, codes_.code(id));
+          size_t s = 0;
+          if (d < best && (s = slot_of(id)) != 0) {
+            best = d;
+            host = id;
+            slot = s;
+          }
+        }
+      }
+      if (slot == 0) continue;
+      uint32_t* block = link_block(host, 0);
+      if (slot > block[0]) {
+        block[0]++;
+      } else {
+        named[block[slot]]--;
+      }
+      block[slot] = island;
+      named[island]++;
+      ++linked;
+      walk(island);  // the island and whatever it reaches now counts as reached
     }
   }
   return linked;

@@ -36,24 +36,27 @@ std::vector<std::vector<GraphCandidate>> search_levels(PageReader& reader, Graph
   return out;
 }
 
+CodeQuery prepare_code_query(const IndexShape& shape, const std::vector<uint8>& code) {
+  CodeQuery out;
+  if (shape.code_kind == CodeKind::kSq8 || shape.code_kind == CodeKind::kFloat) {
+    out.dense.resize(static_cast<size_t>(shape.dims));
+    if (shape.code_kind == CodeKind::kSq8) shape.space->decode(code.data(), out.dense.data());
+    else memcpy(out.dense.data(), code.data(), out.dense.size() * sizeof(float));
+    out.query = shape.space->prepare(out.dense.data());
+    if (shape.nav != nullptr) out.table = shape.nav->table(out.dense.data(), shape.metric);
+  } else {
+    out.query = shape.space->prepare(code.data());
+  }
+  return out;
+}
+
 // Vacuum's repairs use it for candidates beyond the deleted nodes' own neighbours, so a list that lost its
 // neighbourhood finds a new one in the same region (pgvector re-searches too).
 std::vector<PageReader::Id> search_near(const IndexShape& shape, PageReader& reader, const MetaPage& meta,
                                         const std::vector<uint8>& code, int level) {
   if (!ItemPointerIsValid(&meta.entry) || meta.entry_level < level || code.empty()) return {};
-  std::vector<float> dense;
-  std::unique_ptr<piramid::hnsw::QueryDistance> query;
-  piramid::hnsw::NavTable table;
-  if (shape.code_kind == CodeKind::kSq8 || shape.code_kind == CodeKind::kFloat) {
-    dense.resize(static_cast<size_t>(shape.dims));
-    if (shape.code_kind == CodeKind::kSq8) shape.space->decode(code.data(), dense.data());
-    else memcpy(dense.data(), code.data(), dense.size() * sizeof(float));
-    query = shape.space->prepare(dense.data());
-    if (shape.nav != nullptr) table = shape.nav->table(dense.data(), shape.metric);
-  } else {
-    query = shape.space->prepare(code.data());
-  }
-  reader.set_query(query.get(), &table);
+  const CodeQuery q = prepare_code_query(shape, code);
+  reader.set_query(q.query.get(), &q.table);
   const GraphCandidate start = descend(reader, meta.entry, meta.entry_level, level);
   const auto found = search_levels(reader, start, level, level, static_cast<size_t>(shape.ef_construction), false);
   reader.set_query(nullptr, nullptr);

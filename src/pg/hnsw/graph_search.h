@@ -3,7 +3,10 @@
 #pragma once
 
 #include "pg/hnsw/page_reader.h"
+#include "piramid/hnsw/nav.h"
 #include "piramid/hnsw/search.h"
+
+#include <memory>
 
 #include <vector>
 
@@ -18,6 +21,14 @@ GraphCandidate descend(PageReader& reader, ItemPointerData entry, int entry_leve
 // each level seeded with the level above's results. out[l - bottom] holds level l's.
 std::vector<std::vector<GraphCandidate>> search_levels(PageReader& reader, GraphCandidate start, int top, int bottom,
                                                        size_t ef, bool collapse_duplicates);
+
+// A query for a node's stored code: the Space's query, and the navigation table when the index has one.
+struct CodeQuery {
+  std::vector<float> dense;
+  std::unique_ptr<piramid::hnsw::QueryDistance> query;
+  piramid::hnsw::NavTable table;
+};
+CodeQuery prepare_code_query(const IndexShape& shape, const std::vector<uint8>& code);
 
 // Nodes near a node's stored `code` at `level` (nearest first), found by searching the graph from the
 // meta page's entry point, ef_construction wide. Every node returned was reached along links from the

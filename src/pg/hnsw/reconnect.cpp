@@ -18,6 +18,7 @@
 #include "pg/hnsw/reconnect.h"
 
 #include "pg/guard.h"
+#include "pg/hnsw/graph_search.h"
 #include "pg/hnsw/links.h"
 #include "pg/hnsw/page_reader.h"
 
@@ -152,16 +153,27 @@ std::vector<size_t> near_reached(Relation index, const IndexShape& shape, PageRe
   return out;
 }
 
-// Links node `island` from the nearest reached node that can take a link; true if one did.
-bool enter(Relation index, const IndexShape& shape, PageReader& reader, Nodes* nodes, size_t entry, size_t island) {
+// Links node `island` from the nearest reached node that can take a link; true if one did. The search
+// over reached nodes starts where a greedy descent of the upper levels ends, when that node is reached
+// (a shorter walk at level 0 than from the entry point in a large graph), else at the entry point.
+bool enter(Relation index, const IndexShape& shape, PageReader& reader, const MetaPage& meta, Nodes* nodes,
+           size_t entry, size_t island) {
   std::vector<uint8> code, nav;
   const Id island_id = nodes->ids[island];
   reader.read(island_id, &code, &nav);
   if (code.empty()) return false;
   const size_t nav_bytes = shape.layout.nav_code_bytes();
   nav.resize(nav_bytes);
+  size_t start = entry;
+  if (meta.entry_level > 0) {
+    const CodeQuery q = prepare_code_query(shape, code);
+    reader.set_query(q.query.get(), &q.table);
+    const size_t descended = nodes->find(descend(reader, meta.entry, meta.entry_level, 0).id);
+    reader.set_query(nullptr, nullptr);
+    if (descended < nodes->ids.size() && nodes->reached[descended]) start = descended;
+  }
   LinkList current, next;
-  for (const size_t host : near_reached(index, shape, reader, nodes, code, entry,
+  for (const size_t host : near_reached(index, shape, reader, nodes, code, start,
                                         static_cast<size_t>(shape.ef_construction))) {
     const Id host_id = nodes->ids[host];
     if (!read_links(index, shape, tid_from_key(host_id), 0, &current)) continue;
@@ -228,7 +240,7 @@ size_t reconnect(Relation index, BufferAccessStrategy strategy) {
       for (size_t i = 0; i < n; ++i) {
         if (nodes.reached[i]) continue;
         call_postgres([] { vacuum_delay_point(); });
-        if (!enter(index, *shape, reader, &nodes, entry, i)) continue;
+        if (!enter(index, *shape, reader, meta, &nodes, entry, i)) continue;
         ++linked;
         changed = true;
         walk(index, *shape, &nodes, i);
