@@ -9,7 +9,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import data, encode, results, synth  # noqa: E402
+from harness import data, encode, noise, results, synth  # noqa: E402
 
 
 class EncodeTest(unittest.TestCase):
@@ -27,6 +27,15 @@ class EncodeTest(unittest.TestCase):
         one = struct.pack(">hii", 2, 4, 7) + struct.pack(">ihh", 16, 3, 0) + struct.pack(">3f", 1, 2, 3)
         self.assertEqual(body[:len(one)], one)
         self.assertEqual(len(body), 2 * len(one))
+
+
+class ServerCpuTest(unittest.TestCase):
+    def test_schedstat_first_field_is_run_time(self):
+        self.assertEqual(noise.parse_schedstat("123456789 42 7\n"), 123456789)
+
+    def test_run_ns_of_this_process_and_of_no_process(self):
+        self.assertIsInstance(noise.run_ns(os.getpid()), int)
+        self.assertIsNone(noise.run_ns(2**22 + 1))  # above the kernel's pid limit: not on this machine
 
 
 class OptionsTest(unittest.TestCase):

@@ -21,6 +21,21 @@ def _process_cpu(pid):
         return 0  # not on this machine: its CPU counts as other work
 
 
+def parse_schedstat(text):
+    """Nanoseconds on a CPU, the first field of /proc/<pid>/schedstat."""
+    return int(text.split()[0])
+
+
+def run_ns(pid):
+    """Nanoseconds the process has run on a CPU, or None when it is not on this machine (or /proc hides it).
+    Finer than /proc/<pid>/stat's clock ticks, so it can time a pass of a few hundred queries."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return parse_schedstat(f.read())
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class OtherCpu:
     """with OtherCpu([pids]) as o: ...; then o.cores = average cores busy with anything else."""
 

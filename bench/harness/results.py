@@ -5,9 +5,10 @@ import time
 
 # kind: search (recall/QPS/latency of k-NN queries), floor (a trivial prepared query carrying the same vector),
 # insert (single-row INSERTs, one client), mixed (N clients, inserts interleaved with searches).
-# other_cpu: cores busy with other processes during the one-client timing (noise); load1: load average.
+# server_us: the backend's CPU time per query during the one-client timing (when the server is on this
+# machine). other_cpu: cores busy with other processes during the one-client timing (noise); load1: load average.
 COLUMNS = ["dataset", "system", "method", "opclass", "build", "setting", "kind", "k", "n", "dim", "queries",
-           "recall", "qps_1", "p50_ms", "p99_ms", "qps_n", "clients", "build_s", "index_mb", "plan", "other_cpu",
+           "recall", "qps_1", "p50_ms", "p99_ms", "server_us", "qps_n", "clients", "build_s", "index_mb", "plan", "other_cpu",
            "load1", "note", "time"]
 
 

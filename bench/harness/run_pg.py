@@ -98,8 +98,8 @@ def run(a, common):
         m = clients.measure_one_client(conn, floor_sql(a.k), qparams, a.warmup, a.repeats)
         qps_n = _many(a, clients.Spec(a.dsn, sets, a.type, floor_sql(a.k), raw))
         results.append(a.csv, dict(base, kind="floor", setting=f"k rows, no table (k={int(a.k)})", qps_1=m["qps_1"],
-                                   p50_ms=m["p50_ms"], p99_ms=m["p99_ms"], qps_n=qps_n, clients=a.clients,
-                                   other_cpu=m["other_cpu"]))
+                                   p50_ms=m["p50_ms"], p99_ms=m["p99_ms"], server_us=m["server_us"], qps_n=qps_n,
+                                   clients=a.clients, other_cpu=m["other_cpu"]))
 
     for value in sweep_values:
         run_sets = dict(sets)
@@ -120,8 +120,8 @@ def run(a, common):
         qps_n = _many(a, clients.Spec(a.dsn, run_sets, a.type, search_sql, raw))
         results.append(a.csv, dict(base, kind="search", setting=f"{sweep_name}={value}" if sweep_name else "",
                                    recall=data.recall(ds, m["results"], a.k), qps_1=m["qps_1"],
-                                   p50_ms=m["p50_ms"], p99_ms=m["p99_ms"], qps_n=qps_n, clients=a.clients,
-                                   plan=plan, note=note, other_cpu=m["other_cpu"]))
+                                   p50_ms=m["p50_ms"], p99_ms=m["p99_ms"], server_us=m["server_us"], qps_n=qps_n,
+                                   clients=a.clients, plan=plan, note=note, other_cpu=m["other_cpu"]))
 
     if a.inserts > 0:
         _writes(a, ds, conn, table, base, run_sets, search_sql, raw)
