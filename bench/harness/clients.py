@@ -39,8 +39,7 @@ def search_pass(cur, sql, params, keep_results=True):
 def measure_one_client(conn, sql, params, warmup, repeats):
     """Warm-up pass, then `repeats` timed passes: median QPS, p50/p99 over all passes, first pass's results,
     the cores other processes used meanwhile, and the backend's CPU time per query (µs; None when the server
-    is on another machine). The backend's CPU time is the server's share of a query, apart from this client
-    and the round trip, and moves less than wall-clock QPS when the machine is shared."""
+    is on another machine): the server's share of a query, apart from this client and the round trip."""
     backend = conn.info.backend_pid
     with conn.cursor() as cur, noise.OtherCpu([os.getpid(), backend]) as other:
         search_pass(cur, sql, params[:max(1, warmup)], keep_results=False)

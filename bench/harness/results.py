@@ -8,8 +8,8 @@ import time
 # server_us: the backend's CPU time per query during the one-client timing (when the server is on this
 # machine). other_cpu: cores busy with other processes during the one-client timing (noise); load1: load average.
 COLUMNS = ["dataset", "system", "method", "opclass", "build", "setting", "kind", "k", "n", "dim", "queries",
-           "recall", "qps_1", "p50_ms", "p99_ms", "server_us", "qps_n", "clients", "build_s", "index_mb", "plan", "other_cpu",
-           "load1", "note", "time"]
+           "recall", "qps_1", "p50_ms", "p99_ms", "server_us", "qps_n", "clients", "build_s", "index_mb", "plan",
+           "other_cpu", "load1", "note", "time"]
 
 
 def _fmt(v):
