@@ -47,5 +47,31 @@ TEST(VisitedSet, ResetForgetsEverything) {
   }
 }
 
+TEST(VisitedSet, KeepsNarrowKeysWhenTheFirstWideKeyArrives) {
+  // Tuple addresses below block 65,536 fit 32-bit slots; a key from a higher block widens the set,
+  // which must still hold every key inserted before.
+  VisitedSet set(64);
+  std::set<uint64_t> expected;
+  for (uint64_t block = 0; block < 3000; ++block) {
+    const uint64_t key = (block << 16) | (1 + block % 7);
+    ASSERT_TRUE(set.insert(key));
+    expected.insert(key);
+  }
+  const uint64_t wide = (uint64_t{70000} << 16) | 5;
+  ASSERT_FALSE(set.contains(wide));
+  ASSERT_TRUE(set.insert(wide));
+  expected.insert(wide);
+  ASSERT_FALSE(set.insert(wide));
+  for (uint64_t key : expected) {
+    ASSERT_TRUE(set.contains(key)) << key;
+    ASSERT_FALSE(set.insert(key)) << key;
+  }
+  ASSERT_EQ(set.size(), expected.size());
+  set.reset(16);  // narrow again
+  ASSERT_FALSE(set.contains(wide));
+  ASSERT_TRUE(set.insert((uint64_t{12} << 16) | 1));
+  ASSERT_EQ(set.size(), 1u);
+}
+
 }  // namespace
 }  // namespace piramid
