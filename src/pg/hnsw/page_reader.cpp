@@ -4,6 +4,7 @@
 #include "pg/hnsw/page_ops.h"
 
 extern "C" {
+#include "storage/buf_internals.h"
 #include "storage/bufmgr.h"
 }
 
@@ -53,11 +54,12 @@ PageReader::~PageReader() {
   auto& pool = unused_pool();
   if (pool.size() >= kPoolSize) return;  // nested scans beyond a few: let it go
   arena_.clear();
+  kept_.clear();
   pool.emplace_back(pooled_.release(), [](void* p) { delete static_cast<Pooled*>(p); });
 }
 
 PageReader::PageReader(Relation index, const IndexShape& shape)
-    : index_(index), shape_(shape), pooled_(take_pooled()), visited_(pooled_->visited), arena_(pooled_->arena) {
+    : index_(index), shape_(shape), pooled_(take_pooled()), visited_(pooled_->visited), arena_(pooled_->arena), kept_(pooled_->kept) {
 }
 
 Buffer PageReader::pin(BlockNumber block) const { return shape_.recent_buffers.pin(index_, block); }
@@ -82,7 +84,10 @@ void PageReader::prefetch(Id id) const {
 void PageReader::prefetch_soon(Id id) const {
   const Buffer recent = shape_.recent_buffers.hint(static_cast<BlockNumber>(id >> 16));
   const size_t offset = static_cast<size_t>(id & 0xffff);
-  if (recent == InvalidBuffer || offset == 0 || offset > MaxOffsetNumber) return;
+  if (recent == InvalidBuffer || offset == 0 || offset > MaxOffsetNumber || recent < 0) return;
+  // The buffer's descriptor (pinning and locking it are the expansion's first accesses) and the line
+  // holding the node's line pointer.
+  __builtin_prefetch(GetBufferDescriptor(recent - 1));
   __builtin_prefetch(static_cast<const char*>(BufferGetBlock(recent)) + SizeOfPageHeaderData +
                      (offset - 1) * sizeof(ItemIdData));
 }
@@ -172,7 +177,10 @@ bool PageReader::expand(Id id, int level, float* precise, std::vector<piramid::h
   if (keep && !copied) arena_.resize(code_at);
   last_same_id_ = same ? id : 0;
   if (!valid) return false;
-  if (keep_) kept_[id] = ExpandedNode{facts, copied ? code_at : SIZE_MAX};
+  if (keep_) {
+    kept_.push_back(KeptNode{id, ExpandedNode{facts, copied ? code_at : SIZE_MAX}});
+    kept_sorted_ = false;
+  }
   if (in_chain) {
     read_chain_bytes(facts, 0, facts.code_length, &scratch_);
     self = (*query_)(scratch_.data());
@@ -188,6 +196,15 @@ bool PageReader::expand(Id id, int level, float* precise, std::vector<piramid::h
     for (size_t i = first; i < fresh.size(); ++i) fresh[i].distance = distance(fresh[i].id);
   }
   return true;
+}
+
+const ExpandedNode* PageReader::expanded(Id id) const {
+  if (!kept_sorted_) {
+    std::sort(kept_.begin(), kept_.end(), [](const KeptNode& a, const KeptNode& b) { return a.id < b.id; });
+    kept_sorted_ = true;
+  }
+  auto it = std::lower_bound(kept_.begin(), kept_.end(), id, [](const KeptNode& k, Id key) { return k.id < key; });
+  return it == kept_.end() || it->id != id ? nullptr : &it->node;
 }
 
 NodeFacts PageReader::read(Id id, std::vector<uint8>* code, std::vector<uint8>* nav_code) {

@@ -12,7 +12,6 @@
 #include "piramid/visited.h"
 
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 namespace piramid::pg::hnsw {
@@ -31,6 +30,10 @@ struct NodeFacts {
 struct ExpandedNode {
   NodeFacts facts;
   size_t code_at;  // offset of the copied code in the reader's arena; SIZE_MAX when not copied
+};
+struct KeptNode {
+  uint64 id;
+  ExpandedNode node;
 };
 
 class PageReader {
@@ -56,12 +59,9 @@ class PageReader {
 
   // Scans: keep the facts and fixed-size inline codes of expanded nodes (see expanded()).
   void keep_expanded() { keep_ = true; }
-  const ExpandedNode* expanded(Id id) const {
-    auto it = kept_.find(id);
-    return it == kept_.end() ? nullptr : &it->second;
-  }
+  const ExpandedNode* expanded(Id id) const;
   const uint8* kept_code(const ExpandedNode& e) const { return arena_.data() + e.code_at; }
-  size_t kept_bytes() const { return arena_.capacity() + kept_.size() * (sizeof(ExpandedNode) + 2 * sizeof(Id)); }
+  size_t kept_bytes() const { return arena_.capacity() + kept_.capacity() * sizeof(KeptNode); }
 
   // Inserts: the code of the value being inserted, so same_value() can tell copies of it.
   void set_value_code(const std::vector<uint8>* code) { value_code_ = code; }
@@ -96,11 +96,16 @@ class PageReader {
   struct Pooled {
     VisitedSet visited;
     std::vector<uint8> arena;
+    // Expanded nodes in expansion order, sorted by id on the first lookup after an expansion (a scan
+    // looks up its few dozen results once, after expanding a hundred or more nodes: cheaper than a
+    // hash map's allocation per node).
+    std::vector<KeptNode> kept;
   };
   static std::unique_ptr<Pooled> take_pooled();
   std::unique_ptr<Pooled> pooled_;
   VisitedSet& visited_;
   std::vector<uint8>& arena_;
+  std::vector<KeptNode>& kept_;
   std::vector<uint8> scratch_;
   std::vector<ItemPointerData> links_;
   std::vector<float> approx_;
@@ -108,7 +113,7 @@ class PageReader {
   bool keep_ = false;
   const std::vector<uint8>* value_code_ = nullptr;
   Id last_same_id_ = 0;  // the last expanded node, when it holds exactly the value being inserted
-  std::unordered_map<Id, ExpandedNode> kept_;
+  mutable bool kept_sorted_ = true;
 };
 
 }  // namespace piramid::pg::hnsw
