@@ -3,7 +3,8 @@
 // this is the ceiling the index can reach through SQL.
 // Usage: hnsw_core_bench TRAIN.f32 QUERIES.f32 TRUTH.i32 DIMS [m] [ef_construction] [threads] [sq8|float]
 //   With NAV=1 in the environment it also runs the beam search over navigation codes the index pages
-//   use (nav.h), reporting nodes expanded per query.
+//   use (nav.h), reporting nodes expanded per query; NAV_SUB=n sets the subspaces, NAV_ROT=0 turns the
+//   rotation off, NAV_ROT=1 forces it (unset: measured, as builds choose).
 //   (raw little-endian float32 rows; TRUTH holds 100 int32 neighbour ids per query, ann-benchmarks style)
 #include "piramid/distance.h"
 #include "piramid/hnsw/graph.h"
@@ -81,7 +82,12 @@ void run_nav(const Graph& graph, const Space& space, const CodeStore& codes, con
   const size_t n = train.size() / dims, nq = queries.size() / dims;
   auto t0 = std::chrono::steady_clock::now();
   const size_t sub = std::getenv("NAV_SUB") ? std::stoul(std::getenv("NAV_SUB")) : nav_subspaces(dims, m, 4096);
-  NavQuantizer nav = NavQuantizer::train(train.data(), std::min<size_t>(n, 20000), dims, sub, 7);
+  // NAV_ROT=0: never rotate, 1: always, unset: measure (as builds do).
+  const char* rot = std::getenv("NAV_ROT");
+  const NavRotationChoice choice = rot == nullptr                ? NavRotationChoice::kMeasure
+                                   : std::string(rot) == "0" ? NavRotationChoice::kNever
+                                                             : NavRotationChoice::kAlways;
+  NavQuantizer nav = NavQuantizer::train(train.data(), std::min<size_t>(n, 20000), dims, sub, 7, ComputeContext(), choice);
   std::vector<uint8_t> navcodes(n * nav.code_bytes());
   for (size_t i = 0; i < n; ++i) nav.encode(&train[i * dims], &navcodes[i * nav.code_bytes()]);
   std::vector<std::vector<std::vector<uint8_t>>> blocks(static_cast<size_t>(graph.max_level() + 1),
@@ -97,7 +103,8 @@ void run_nav(const Graph& graph, const Space& space, const CodeStore& codes, con
                       &navcodes[links[j] * nav.code_bytes()]);
     }
   }
-  std::printf("nav: %zu subspaces (%zu bytes/code), trained+encoded in %.2fs\n", sub, nav.code_bytes(), seconds_since(t0));
+  std::printf("nav: %zu subspaces (%zu bytes/code, rotation blocks of %zu dims), trained+encoded in %.2fs\n", sub,
+              nav.code_bytes(), nav.rotation().block_dims(), seconds_since(t0));
   const DistanceKernels& k = kernels();
   NavMemReader reader{graph, codes, nav, blocks, nullptr, nullptr, {}, 1, 0};
   reader.marks.assign(n, 0);

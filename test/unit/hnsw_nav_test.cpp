@@ -89,9 +89,15 @@ TEST(NavCodes, EncodeMatchesBatchPqEncode) {
   const size_t n = 500, dims = 37;  // not a multiple of the subspace width: the last one is zero-padded
   const std::vector<float> data = random_clusters(n, dims, 6);
   const size_t m = 6, dsub = (dims + m - 1) / m;
-  const NavQuantizer nav = NavQuantizer::train(data.data(), n, dims, m, 3);
+  const NavQuantizer nav = NavQuantizer::train(data.data(), n, dims, m, 3, ComputeContext(), NavRotationChoice::kAlways);
   std::vector<float> padded(n * m * dsub, 0.0f);
   for (size_t i = 0; i < n; ++i) std::copy(&data[i * dims], &data[i * dims] + dims, &padded[i * m * dsub]);
+  ASSERT_FALSE(nav.rotation().empty());  // 6 subspaces of 7 dims: rotated, so batch-encode rotated rows
+  std::vector<float> rotated(m * dsub);
+  for (size_t i = 0; i < n; ++i) {
+    nav.rotation().apply(&padded[i * m * dsub], rotated.data());
+    std::copy(rotated.begin(), rotated.end(), &padded[i * m * dsub]);
+  }
   std::vector<uint8_t> batch(n * nav.code_bytes(), 0), one(nav.code_bytes());
   pq_encode(PqShape{m * dsub, m, 4}, nav.codebooks().data(), padded.data(), n, batch.data());
   size_t same = 0;

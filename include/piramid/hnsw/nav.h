@@ -4,7 +4,8 @@
 // pages of the neighbours it decides to expand. Codes are navigation hints only: results are ordered by
 // the precise distances of expanded nodes, then re-ranked exactly.
 //
-// Layout: dims are cut into m subspaces of dsub consecutive dimensions (zero-padded at the end), m even
+// Layout: vectors are zero-padded to m * dsub dims and rotated (nav_rotation.h; older indexes have no
+// rotation), then cut into m subspaces of dsub consecutive dimensions, m even
 // (about 8 dimensions each, at least 16 subspaces or one per dimension, at most 128);
 // each subspace has 16 centroids. A code is m nibbles packed two per byte (pq_codes.h layout, 4 bits).
 // Neighbour codes are stored in blocks of 32 (NavBlock): row s holds 16 bytes, byte t packing the
@@ -13,6 +14,7 @@
 
 #include "piramid/compute/context.h"
 #include "piramid/compute/pq4.h"
+#include "piramid/hnsw/nav_rotation.h"
 #include "piramid/metric.h"
 
 #include <cstddef>
@@ -43,21 +45,33 @@ inline void nav_block_get(const uint8_t* block, size_t m, size_t slot, uint8_t* 
 // A query's distances to navigation codes: approx = bias + scale * (sum of m uint8 table entries).
 using NavTable = Pq4Table;
 
+// Whether NavQuantizer::train rotates: always, never, or when it measures better estimates.
+enum class NavRotationChoice { kMeasure, kAlways, kNever };
+
 class NavQuantizer {
  public:
   NavQuantizer() = default;
-  // From stored codebooks (m x 16 x dsub floats).
-  NavQuantizer(size_t dims, size_t m, std::vector<float> codebooks);
+  // From stored codebooks (m x 16 x dsub floats, in rotated coordinates) and rotation.
+  NavQuantizer(size_t dims, size_t m, std::vector<float> codebooks, NavRotation rotation = NavRotation());
 
-  // Trains on n vectors (rows of dims floats; unit length for cosine). Needs n >= 16.
+  // Trains on n vectors (rows of dims floats; unit length for cosine). Needs n >= 16. With kMeasure
+  // (the default) it trains with and without the rotation and keeps the one whose estimates stray
+  // less (estimate_error), the rotation only when it is clearly better.
   static NavQuantizer train(const float* x, size_t n, size_t dims, size_t m, uint64_t seed,
-                            const ComputeContext& ctx = ComputeContext());
+                            const ComputeContext& ctx = ComputeContext(),
+                            NavRotationChoice choice = NavRotationChoice::kMeasure);
+
+  // How far the estimates stray among near rows of x (n rows of dims floats): for probe rows, the
+  // standard deviation of (estimated - true squared L2 distance) over their nearest rows, relative to
+  // the standard deviation of those true distances; the mean over probes (0 = perfect ordering help).
+  double estimate_error(const float* x, size_t n) const;
 
   size_t dims() const { return dims_; }
   size_t subspaces() const { return m_; }
   size_t dsub() const { return dsub_; }
   size_t code_bytes() const { return nav_code_bytes(m_); }
   const std::vector<float>& codebooks() const { return codebooks_; }
+  const NavRotation& rotation() const { return rotation_; }
 
   void encode(const float* v, uint8_t* code) const;
   // Distance keys as the index orders them: squared L2 for L2 (and L1, as an estimate), negative inner
@@ -67,8 +81,14 @@ class NavQuantizer {
   void scan_block(const NavTable& t, const uint8_t* block, float* out) const;
 
  private:
+  static NavQuantizer train_with(const float* x, size_t n, size_t dims, size_t m, uint64_t seed,
+                                 const ComputeContext& ctx, bool rotate);
+  // v zero-padded to m * dsub dims and rotated, into out.
+  void project(const float* v, float* out) const;
+
   size_t dims_ = 0, m_ = 0, dsub_ = 0;
   std::vector<float> codebooks_;
+  NavRotation rotation_;
   std::vector<float> transposed_;  // codebooks_ as pq_transpose_codebooks lays them out, for table()
 };
 

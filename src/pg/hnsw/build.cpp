@@ -404,9 +404,13 @@ IndexBuildResult* build(Relation heap, Relation index, IndexInfo* index_info) {
     meta.sq8_step = s->quantizer.step();
   }
   if (s->nav != nullptr) {
-    const std::vector<float>& codebooks = s->nav->codebooks();
-    meta.nav_codebooks = build_append_chain(&s->appender, codebooks.data(), sizeof(float) * codebooks.size());
+    // One chain: the codebooks, then the rotation's matrices.
+    std::vector<float> floats = s->nav->codebooks();
+    const std::vector<float>& matrices = s->nav->rotation().matrices();
+    floats.insert(floats.end(), matrices.begin(), matrices.end());
+    meta.nav_codebooks = build_append_chain(&s->appender, floats.data(), sizeof(float) * floats.size());
     meta.nav_subspaces = static_cast<uint16>(s->nav->subspaces());
+    meta.nav_rotation_block = static_cast<uint16>(s->nav->rotation().block_dims());
   }
   build_appender_end(&s->appender);
   guard([&] { assign_node_tids(s, RelationGetNumberOfBlocks(index)); });

@@ -120,6 +120,10 @@ void check_index(Relation index, Relation heap, StringInfo report) {
   const NodeLayout layout{meta.m, meta.nav_subspaces};
   if (meta.nav_subspaces % 2 != 0 || meta.nav_subspaces > 256)
     corrupted(index, "The meta page holds an impossible number of navigation subspaces.");
+  if (meta.nav_rotation_block != 0 &&
+      (meta.nav_subspaces == 0 ||
+       meta.nav_rotation_block % ((meta.dims + meta.nav_subspaces - 1) / meta.nav_subspaces) != 0))
+    corrupted(index, "The meta page holds an impossible navigation rotation block.");
   s->dims = static_cast<size_t>(meta.dims);
   s->value_type = static_cast<ValueType>(meta.value_type);
   guard([&] {
@@ -127,7 +131,10 @@ void check_index(Relation index, Relation heap, StringInfo report) {
     if (static_cast<CodeKind>(meta.code_kind) == CodeKind::kSq8)
       s->chains.push_back(ChainToRead{meta.quantizer, sizeof(float) * s->dims});
     if (meta.nav_subspaces > 0)
-      s->chains.push_back(ChainToRead{meta.nav_codebooks, sizeof(float) * nav_codebook_floats(meta.dims, meta.nav_subspaces)});
+      s->chains.push_back(ChainToRead{meta.nav_codebooks,
+                                      sizeof(float) * (nav_codebook_floats(meta.dims, meta.nav_subspaces) +
+                                                       nav_rotation_floats(meta.dims, meta.nav_subspaces,
+                                                                           meta.nav_rotation_block))});
   });
 
   size_t pages[4] = {0, 0, 0, 0};

@@ -31,6 +31,13 @@ size_t nav_codebook_floats(int dims, int subspaces) {
   return m == 0 ? 0 : m * 16 * ((static_cast<size_t>(dims) + m - 1) / m);
 }
 
+size_t nav_rotation_floats(int dims, int subspaces, int rotation_block) {
+  const size_t m = static_cast<size_t>(subspaces);
+  if (m == 0) return 0;
+  return piramid::hnsw::nav_rotation_floats(m * ((static_cast<size_t>(dims) + m - 1) / m),
+                                            static_cast<size_t>(rotation_block));
+}
+
 namespace {
 
 void read_meta_into(Relation index, MetaPage* meta) {
@@ -48,7 +55,8 @@ void read_offsets(Relation index, const MetaPage* meta, float* offsets) {
 }
 
 void read_nav_codebooks(Relation index, const MetaPage* meta, float* codebooks) {
-  const size_t bytes = sizeof(float) * nav_codebook_floats(meta->dims, meta->nav_subspaces);
+  const size_t bytes = sizeof(float) * (nav_codebook_floats(meta->dims, meta->nav_subspaces) +
+                                        nav_rotation_floats(meta->dims, meta->nav_subspaces, meta->nav_rotation_block));
   if (read_chain(index, meta->nav_codebooks, codebooks, bytes) != bytes)
     ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
                     errmsg("hnsw index \"%s\" has truncated navigation codebooks", RelationGetRelationName(index)),
@@ -97,11 +105,17 @@ std::shared_ptr<const IndexShape> index_shape(Relation index, const MetaPage& me
   shape->layout = NodeLayout{meta.m, meta.nav_subspaces};
   shape->space = make_space(shape->code_kind, shape->metric, meta.dims, std::move(quantizer));
   if (meta.nav_subspaces > 0) {
-    std::vector<float> codebooks(nav_codebook_floats(meta.dims, meta.nav_subspaces));
+    const size_t codebook_floats = nav_codebook_floats(meta.dims, meta.nav_subspaces);
+    std::vector<float> codebooks(codebook_floats +
+                                 nav_rotation_floats(meta.dims, meta.nav_subspaces, meta.nav_rotation_block));
     float* dst = codebooks.data();
     call_postgres([&] { read_nav_codebooks(index, &meta, dst); });
+    std::vector<float> matrices(codebooks.begin() + static_cast<std::ptrdiff_t>(codebook_floats), codebooks.end());
+    codebooks.resize(codebook_floats);
+    const size_t padded = codebook_floats / 16;
+    piramid::hnsw::NavRotation rotation(padded, meta.nav_rotation_block, std::move(matrices));
     shape->nav = std::make_unique<piramid::hnsw::NavQuantizer>(static_cast<size_t>(meta.dims), meta.nav_subspaces,
-                                                                std::move(codebooks));
+                                                                std::move(codebooks), std::move(rotation));
   }
   if (ids.size() >= kShapeCacheSize) {
     ids.erase(ids.begin());

@@ -41,6 +41,8 @@ std::unique_ptr<piramid::hnsw::Space> make_space(CodeKind kind, Metric metric, i
 
 // Floats of the navigation codebooks stored for an index of `dims` dimensions and `subspaces` subspaces.
 size_t nav_codebook_floats(int dims, int subspaces);
+// ... and the floats of the rotation stored after them in the same chain.
+size_t nav_rotation_floats(int dims, int subspaces, int rotation_block);
 
 // Bytes of the full-precision copy kept for re-ranking (vector: float32, halfvec: binary16).
 size_t full_vector_bytes(ValueType type, int dims);

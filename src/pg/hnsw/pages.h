@@ -69,8 +69,9 @@ struct MetaPage {
   uint64 deleted_pending;    // nodes marked deleted and not yet freed: a later vacuum has work even
                              // when no row died since (see README.md, "Vacuum")
   uint16 nav_subspaces;      // subspaces of the navigation codes; 0: the index has none
-  uint16 unused4;
-  ItemPointerData nav_codebooks;  // chunk chain of nav_subspaces x 16 x dsub floats
+  uint16 nav_rotation_block;  // dims per block of the navigation codes' rotation; 0: not rotated
+  // Chunk chain of nav_subspaces x 16 x dsub codebook floats, then the rotation's matrices (nav_rotation.h).
+  ItemPointerData nav_codebooks;
   // Chunk pages on which vacuum freed space. The free space map holds node pages only (one map cannot
   // serve two page types: a node insert would keep being offered chunk pages), so chunk pages are listed
   // here for chunk writes to reuse.
