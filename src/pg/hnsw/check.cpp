@@ -277,6 +277,13 @@ void check_index(Relation index, Relation heap, StringInfo report) {
                    RelationGetRelationName(index), live, deleted, live + deleted > 0 ? max_level + 1 : 0, links,
                    to_deleted, reachable, live, static_cast<unsigned>(pages[kNodePage]),
                    static_cast<unsigned>(pages[kChunkPage]), s->heap_rows);
+  if (meta.nav_subspaces == 0)
+    appendStringInfoString(report, ", no navigation codes");
+  else if (meta.nav_rotation_block == 0)
+    appendStringInfo(report, ", navigation codes of %u subspaces, not rotated", static_cast<unsigned>(meta.nav_subspaces));
+  else
+    appendStringInfo(report, ", navigation codes of %u subspaces, rotated in blocks of %u dimensions",
+                     static_cast<unsigned>(meta.nav_subspaces), static_cast<unsigned>(meta.nav_rotation_block));
   MemoryContextDelete(context);
 }
 
