@@ -133,6 +133,19 @@ is(rows_unreturned($node, 'smooth', 'v', '<->'), '0', 'rotated navigation codes:
 cmp_ok(rows_not_found($node, 'smooth', 'v', '<->'), '<=', 16, 'rotated navigation codes: at most 0.5% of rows miss their own value');
 my $rs2 = recall($node, 'smooth', 'v', '<->');
 cmp_ok($rs2, '>=', 0.99, "rotated navigation codes after inserts: recall\@10 $rs2");
+$node->safe_psql('postgres', 'DROP INDEX smooth_idx');
+# inner-product tables over rotated codes (a rotation keeps inner products as it keeps distances)
+for my $o ([ 'vector_cosine_ops', '<=>', 0.99 ], [ 'vector_ip_ops', '<#>', 0.95 ])
+{
+	my ($opclass, $op, $min) = @$o;
+	$node->safe_psql('postgres', qq{SET max_parallel_maintenance_workers = 0;
+		CREATE INDEX smooth_idx ON smooth USING hnsw (v $opclass)});
+	like(index_check_ok($node, 'smooth_idx', "$opclass on image-like rows: index check passes"),
+		qr/rotated in blocks/, "$opclass on image-like rows: rotated");
+	my $r = recall($node, 'smooth', 'v', $op);
+	cmp_ok($r, '>=', $min, "$opclass with rotated navigation codes: recall\@10 $r");
+	$node->safe_psql('postgres', 'DROP INDEX smooth_idx');
+}
 
 # progress: a concurrent session sees the build in pg_stat_progress_create_index
 $node->safe_psql('postgres', 'DROP INDEX wide_idx');
