@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <random>
 #include <set>
+#include <utility>
 
 namespace piramid::hnsw {
 namespace {
@@ -205,34 +206,29 @@ std::vector<float> isotropic_clusters(size_t n, size_t dims, uint32_t seed) {
   return data;
 }
 
+// estimate_error of codes trained without and with the rotation: {plain, rotated}.
+std::pair<double, double> plain_and_rotated_error(const std::vector<float>& data, size_t dims, size_t m) {
+  const size_t n = data.size() / dims;
+  const NavQuantizer plain =
+      NavQuantizer::train(data.data(), n, dims, m, 1, ComputeContext(), NavRotationChoice::kNever);
+  const NavQuantizer rotated =
+      NavQuantizer::train(data.data(), n, dims, m, 1, ComputeContext(), NavRotationChoice::kAlways);
+  return {plain.estimate_error(data.data(), n), rotated.estimate_error(data.data(), n)};
+}
+
 TEST(NavRotation, TrainingKeepsTheRotationOnlyWhereItMeasuresBetter) {
-  {
-    const size_t n = 4000, dims = 96, m = 12;
-    const std::vector<float> data = smooth_rows(n, dims, 8);
-    const NavQuantizer plain =
-        NavQuantizer::train(data.data(), n, dims, m, 1, ComputeContext(), NavRotationChoice::kNever);
-    const NavQuantizer rotated =
-        NavQuantizer::train(data.data(), n, dims, m, 1, ComputeContext(), NavRotationChoice::kAlways);
-    const double plain_error = plain.estimate_error(data.data(), n),
-                 rotated_error = rotated.estimate_error(data.data(), n);
-    std::printf("smooth rows: estimate_error plain %.3f, rotated %.3f\n", plain_error, rotated_error);
-    EXPECT_LT(rotated_error, plain_error);
-    EXPECT_GT(plain_error, 0.0);
-    EXPECT_FALSE(NavQuantizer::train(data.data(), n, dims, m, 1).rotation().empty());
-  }
-  {
-    const size_t n = 4000, dims = 128, m = 16;
-    const std::vector<float> data = isotropic_clusters(n, dims, 3);
-    const NavQuantizer plain =
-        NavQuantizer::train(data.data(), n, dims, m, 1, ComputeContext(), NavRotationChoice::kNever);
-    const NavQuantizer rotated =
-        NavQuantizer::train(data.data(), n, dims, m, 1, ComputeContext(), NavRotationChoice::kAlways);
-    const double plain_error = plain.estimate_error(data.data(), n),
-                 rotated_error = rotated.estimate_error(data.data(), n);
-    std::printf("isotropic clusters: estimate_error plain %.3f, rotated %.3f\n", plain_error, rotated_error);
-    EXPECT_GT(rotated_error, plain_error);
-    EXPECT_TRUE(NavQuantizer::train(data.data(), n, dims, m, 1).rotation().empty());
-  }
+  const std::vector<float> smooth = smooth_rows(4000, 96, 8);
+  const auto [smooth_plain, smooth_rotated] = plain_and_rotated_error(smooth, 96, 12);
+  std::printf("smooth rows: estimate_error plain %.3f, rotated %.3f\n", smooth_plain, smooth_rotated);
+  EXPECT_GT(smooth_plain, 0.0);
+  EXPECT_LT(smooth_rotated, smooth_plain);
+  EXPECT_FALSE(NavQuantizer::train(smooth.data(), 4000, 96, 12, 1).rotation().empty());
+
+  const std::vector<float> clusters = isotropic_clusters(4000, 128, 3);
+  const auto [clusters_plain, clusters_rotated] = plain_and_rotated_error(clusters, 128, 16);
+  std::printf("isotropic clusters: estimate_error plain %.3f, rotated %.3f\n", clusters_plain, clusters_rotated);
+  EXPECT_GT(clusters_rotated, clusters_plain);
+  EXPECT_TRUE(NavQuantizer::train(clusters.data(), 4000, 128, 16, 1).rotation().empty());
 }
 
 TEST(NavCodes, EstimateErrorIsZeroForExactCodesAndGrowsWithCoarserOnes) {
