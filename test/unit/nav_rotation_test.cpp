@@ -226,7 +226,8 @@ TEST(NavRotation, TrainingKeepsTheRotationOnlyWhereItMeasuresBetter) {
 
   const std::vector<float> clusters = isotropic_clusters(4000, 128, 3);
   const auto [clusters_plain, clusters_rotated] = plain_and_rotated_error(clusters, 128, 16);
-  std::printf("isotropic clusters: estimate_error plain %.3f, rotated %.3f\n", clusters_plain, clusters_rotated);
+  std::printf("isotropic clusters: estimate_error plain %.3f, rotated %.3f\n", clusters_plain,
+              clusters_rotated);
   EXPECT_GT(clusters_rotated, clusters_plain);
   EXPECT_TRUE(NavQuantizer::train(clusters.data(), 4000, 128, 16, 1).rotation().empty());
 }
