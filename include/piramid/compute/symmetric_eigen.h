@@ -1,6 +1,6 @@
-// Eigenvalues and eigenvectors of a small symmetric matrix (cyclic Jacobi rotations, double precision).
+// Eigenvalues and eigenvectors of a small symmetric matrix (Eigen's self-adjoint solver, double precision).
 // Used to find the principal axes of a training sample (hnsw navigation codes rotate vectors onto them
-// before quantizing). Cost is about 10 n^3 operations: meant for n up to a few hundred.
+// before quantizing). Cost grows as n^3: meant for n up to a few hundred.
 #pragma once
 
 #include <cstddef>

@@ -4,23 +4,11 @@
 // Eigen is all templates, so the three translation units would instantiate the very same symbols
 // (Eigen::internal::gebp_kernel<...>) with different instructions and the linker would keep one of
 // them: AVX-512 code could then run on a CPU without it. Renaming the namespace per variant keeps the
-// three sets apart. eigen_assert throws instead of aborting the server (DESIGN.md section 3.7).
+// three sets apart. eigen_setup.h makes eigen_assert throw instead of aborting the server.
 #pragma once
 
-#include <stdexcept>
+#include "eigen_setup.h"
 
-// GCC 12 reports false "(may be) used uninitialized" and unused-variable warnings inside Eigen's AVX and
-// AVX-512 packet code (PGXS includes Eigen with -I, not as a system header).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wunused-variable"
-
-#define eigen_assert(x) \
-  do {                  \
-    if (!(x)) throw std::logic_error("piramid: internal Eigen assertion failed: " #x); \
-  } while (0)
 #define Eigen PIRAMID_EIGEN_NAMESPACE
 #include <Eigen/Core>
 
