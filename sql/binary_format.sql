@@ -19,3 +19,17 @@ SELECT (SELECT array_agg(t ORDER BY t::text) FROM bin_src t)::text = (SELECT arr
 CREATE TABLE bin_narrow (v vector(2), h halfvec(3), s sparsevec(5));
 \copy bin_narrow FROM 'results/vectors.bin' WITH (FORMAT binary)
 DROP TABLE bin_src, bin_dst, bin_narrow;
+
+-- recv rejects what the text input rejects, and short fields (binary COPY files written byte by byte)
+CREATE TABLE bin_bad (v vector, h halfvec);
+-- [1, NaN], then [1, -Infinity] as vector
+COPY bin_bad (v) FROM PROGRAM $$printf 'PGCOPY\n\377\r\n\000\000\000\000\000\000\000\000\000\000\001\000\000\000\014\000\002\000\000\077\200\000\000\177\300\000\000\377\377'$$ WITH (FORMAT binary);
+COPY bin_bad (v) FROM PROGRAM $$printf 'PGCOPY\n\377\r\n\000\000\000\000\000\000\000\000\000\000\001\000\000\000\014\000\002\000\000\077\200\000\000\377\200\000\000\377\377'$$ WITH (FORMAT binary);
+-- [1, NaN] as halfvec
+COPY bin_bad (h) FROM PROGRAM $$printf 'PGCOPY\n\377\r\n\000\000\000\000\000\000\000\000\000\000\001\000\000\000\010\000\002\000\000\074\000\176\000\377\377'$$ WITH (FORMAT binary);
+-- three dimensions announced, two sent
+COPY bin_bad (v) FROM PROGRAM $$printf 'PGCOPY\n\377\r\n\000\000\000\000\000\000\000\000\000\000\001\000\000\000\014\000\003\000\000\077\200\000\000\100\000\000\000\377\377'$$ WITH (FORMAT binary);
+-- and a good row: [1, 2] and [1, 2] (halfvec 0x3c00, 0x4000)
+COPY bin_bad FROM PROGRAM $$printf 'PGCOPY\n\377\r\n\000\000\000\000\000\000\000\000\000\000\002\000\000\000\014\000\002\000\000\077\200\000\000\100\000\000\000\000\000\000\010\000\002\000\000\074\000\100\000\377\377'$$ WITH (FORMAT binary);
+SELECT * FROM bin_bad;
+DROP TABLE bin_bad;

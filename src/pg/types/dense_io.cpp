@@ -56,9 +56,9 @@ Datum dense_recv(FunctionCallInfo fcinfo) {
     ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("expected unused to be 0, not %d", unused),
                     errdetail("The binary %s header has a non-zero reserved field.", Kind::kName)));
   auto* result = new_dense_vector<typename Kind::Elem>(dim);
-  for (int i = 0; i < dim; ++i) {
-    result->values()[i] = Kind::receive_element(buf);
-    Kind::check_element(result->values()[i]);
+  Kind::receive_elements(buf, result->values(), dim);
+  if (!Kind::all_finite(result->values(), dim)) {
+    for (int i = 0; i < dim; ++i) Kind::check_element(result->values()[i]);  // raises, naming NaN or infinity
   }
   PG_RETURN_POINTER(result);
 }

@@ -8,6 +8,12 @@
 #include "piramid/half.h"
 
 #include <cmath>
+#include <cstring>
+
+extern "C" {
+#include "libpq/pqformat.h"
+#include "port/pg_bswap.h"
+}
 
 namespace piramid::pg {
 
@@ -24,7 +30,25 @@ struct VectorKind {
   static bool is_zero(Elem e) { return e == 0.0f; }
   static void check_element(Elem e) { check_finite_element(kName, e); }
   static void send_element(StringInfo buf, Elem e) { pq_sendfloat4(buf, e); }
-  static Elem receive_element(StringInfo buf) { return pq_getmsgfloat4(buf); }
+  // n elements in network byte order, read at once (a query's vector is received on every execution).
+  static void receive_elements(StringInfo buf, Elem* out, int n) {
+    pq_copymsgbytes(buf, reinterpret_cast<char*>(out), n * static_cast<int>(sizeof(Elem)));
+    for (int i = 0; i < n; ++i) {
+      uint32 bits;
+      memcpy(&bits, &out[i], sizeof bits);
+      bits = pg_ntoh32(bits);
+      memcpy(&out[i], &bits, sizeof bits);
+    }
+  }
+  static bool all_finite(const Elem* e, int n) {
+    uint32 nonfinite = 0;  // exponent all ones: infinity or NaN
+    for (int i = 0; i < n; ++i) {
+      uint32 bits;
+      memcpy(&bits, &e[i], sizeof bits);
+      nonfinite |= static_cast<uint32>((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    return nonfinite == 0;
+  }
 
   static float l2sq(const Elem* a, const Elem* b, size_t n) { return kernels().l2sq_f32(a, b, n); }
   static float dot(const Elem* a, const Elem* b, size_t n) { return kernels().dot_f32(a, b, n); }
@@ -44,7 +68,15 @@ struct HalfvecKind {
   static bool is_zero(Elem e) { return (e & 0x7fffu) == 0; }
   static void check_element(Elem e) { check_finite_element(kName, half_to_float(e)); }
   static void send_element(StringInfo buf, Elem e) { pq_sendint16(buf, e); }
-  static Elem receive_element(StringInfo buf) { return static_cast<Elem>(pq_getmsgint(buf, 2)); }
+  static void receive_elements(StringInfo buf, Elem* out, int n) {
+    pq_copymsgbytes(buf, reinterpret_cast<char*>(out), n * static_cast<int>(sizeof(Elem)));
+    for (int i = 0; i < n; ++i) out[i] = pg_ntoh16(out[i]);
+  }
+  static bool all_finite(const Elem* e, int n) {
+    uint32 nonfinite = 0;
+    for (int i = 0; i < n; ++i) nonfinite |= static_cast<uint32>((e[i] & 0x7c00u) == 0x7c00u);
+    return nonfinite == 0;
+  }
 
   static float l2sq(const Elem* a, const Elem* b, size_t n) { return kernels().l2sq_f16(a, b, n); }
   static float dot(const Elem* a, const Elem* b, size_t n) { return kernels().dot_f16(a, b, n); }
