@@ -245,5 +245,30 @@ TEST(Sq8Quantizer, ErrorIsAtMostHalfAStep) {
   }
 }
 
+// encode() rounds without libm; it must pick exactly the codes nearbyint-then-clamp picks, ties to even
+// included, for values on, between, halfway between and outside the grid.
+TEST(Sq8Quantizer, RoundsLikeNearbyintThenClamps) {
+  const Sq8Quantizer q(std::vector<float>(8, -2.0f), 0.5f);
+  std::vector<float> values = {-3.0f, -2.25f, -2.0f,  -1.75f,  -1.25f, 0.0f,    0.2499f, 0.25f,
+                               0.75f, 1.25f,  63.25f, 125.25f, 125.5f, 125.75f, 126.0f,  200.0f};
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> any(-10.0f, 140.0f);
+  for (int i = 0; i < 4000; ++i) values.push_back(any(rng));
+  values.resize((values.size() + 7) / 8 * 8, 1.0f);
+  std::vector<uint8_t> code(8);
+  for (size_t at = 0; at < values.size(); at += 8) {
+    bool exact = true;
+    for (size_t d = 0; d < 8; ++d) {
+      const float c = std::min(255.0f, std::max(0.0f, std::nearbyint((values[at + d] + 2.0f) * 2.0f)));
+      exact = exact && -2.0f + 0.5f * c == values[at + d];
+    }
+    EXPECT_EQ(q.encode(&values[at], code.data()), exact) << "row at " << at;
+    for (size_t d = 0; d < 8; ++d) {
+      const float c = std::min(255.0f, std::max(0.0f, std::nearbyint((values[at + d] + 2.0f) * 2.0f)));
+      ASSERT_EQ(code[d], static_cast<uint8_t>(c)) << "value " << values[at + d];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace piramid::hnsw
