@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace piramid::hnsw {
@@ -38,12 +39,15 @@ class NavRotation {
   size_t padded() const { return padded_; }
   const std::vector<float>& matrices() const { return matrices_; }
 
-  // out = R * in, both `padded` floats (must not alias).
+  // out = R * in, both `padded` floats (must not alias), with R's entries rounded to binary16: reading
+  // half the bytes makes rotating a query about twice as fast (the matrices are read from memory once
+  // per query), and an entry's relative error of at most 2^-11 is far below the codes' own.
   void apply(const float* in, float* out) const;
 
  private:
   size_t padded_ = 0, block_dims_ = 0;
-  std::vector<float> matrices_;
+  std::vector<float> matrices_;   // as stored in the index
+  std::vector<uint16_t> halves_;  // the same, binary16, for apply()
 };
 
 }  // namespace piramid::hnsw

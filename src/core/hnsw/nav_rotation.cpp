@@ -4,6 +4,7 @@
 #include "piramid/compute/symmetric_eigen.h"
 #include "piramid/distance.h"
 #include "piramid/error.h"
+#include "piramid/half.h"
 
 #include <algorithm>
 #include <cmath>
@@ -62,6 +63,8 @@ NavRotation::NavRotation(size_t padded, size_t block_dims, std::vector<float> ma
   if (block_dims_ != 0 && matrices_.size() != nav_rotation_floats(padded_, block_dims_))
     throw Error(ErrorKind::kIndexCorrupted, "navigation rotation does not match its shape", {},
                 "REINDEX the index.");
+  halves_.resize(matrices_.size());
+  for (size_t i = 0; i < matrices_.size(); ++i) halves_[i] = float_to_half(matrices_[i]);
 }
 
 NavRotation NavRotation::train(const float* rows, size_t n, size_t padded, size_t dsub, size_t block_dims) {
@@ -96,10 +99,10 @@ NavRotation NavRotation::train(const float* rows, size_t n, size_t padded, size_
 
 void NavRotation::apply(const float* in, float* out) const {
   const DistanceKernels& k = kernels();
-  const float* matrix = matrices_.data();
+  const uint16_t* matrix = halves_.data();
   for (size_t begin = 0; begin < padded_; begin += block_dims_) {
     const size_t width = std::min(block_dims_, padded_ - begin);
-    for (size_t r = 0; r < width; ++r) out[begin + r] = k.dot_f32(matrix + r * width, in + begin, width);
+    k.dots_f16(in + begin, matrix, width, width, out + begin);
     matrix += width * width;
   }
 }
