@@ -144,8 +144,9 @@ namespace piramid::hnsw {
 // ones are the result; a candidate is expanded while its approximate distance, corrected by how far
 // estimates have been off so far in this search, beats the ef-th best precise one. The correction adapts
 // to the data: where estimates are coarse compared with the distances that separate neighbours (tight
-// clusters), the search expands more; where they are sharp, it expands little. Resumable: run() again with a larger ef continues where the last run stopped (iterative
-// scans), reconsidering the candidates that were not worth expanding at the smaller ef.
+// clusters), the search expands more; where they are sharp, it expands little. Resumable: run() again with a
+// larger ef continues where the last run stopped (iterative scans), reconsidering the candidates that were
+// not worth expanding at the smaller ef.
 //
 // A Reader provides:
 //   using Id = ...;
@@ -187,10 +188,7 @@ class BeamSearch {
       if (bound_.size() >= ef && current.distance - slack > bound_.top()) break;
       if (expanded_ >= max_expanded) return false;
       frontier_.pop();
-      if (!frontier_.empty()) {
-        reader_.prefetch(frontier_.top().id);
-        if (const Entry* after = frontier_.second()) reader_.prefetch_soon(after->id);
-      }
+      const Id predicted = prefetch_next();
       float precise = 0;
       fresh_.clear();
       if (!reader_.expand(current.id, level_, &precise, fresh_)) continue;
@@ -221,6 +219,9 @@ class BeamSearch {
         if (bound_.size() < ef || e.distance - admit < bound_.top()) frontier_.push(e);
         else deferred_.push_back(e);
       }
+      // About a third of the time a neighbour just found beats the candidate prefetched above: ask for
+      // it now, so its memory arrives while the loop decides, instead of one miss after another later.
+      if (!frontier_.empty() && frontier_.top().id != predicted) prefetch_next();
     }
     return true;
   }
@@ -244,6 +245,15 @@ class BeamSearch {
   }
 
  private:
+  // Hints the reader about the candidate on top (the next one expanded unless a fresher one beats it)
+  // and the one after it; returns the top's id (Id{} when the frontier is empty).
+  Id prefetch_next() {
+    if (frontier_.empty()) return Id{};
+    reader_.prefetch(frontier_.top().id);
+    if (const Entry* after = frontier_.second()) reader_.prefetch_soon(after->id);
+    return frontier_.top().id;
+  }
+
   // How much an estimate may exceed the truth and the node still be worth expanding: the mean error of
   // the estimates seen so far plus one standard deviation (nothing until a few have been seen).
   float estimate_slack() const {

@@ -79,6 +79,8 @@ void PageReader::prefetch(Id id) const {
   const size_t start = std::min<size_t>(ItemIdGetOffset(&item), BLCKSZ);
   const size_t end = std::min<size_t>(BLCKSZ, start + std::min<size_t>(ItemIdGetLength(&item), 64 * 64));
   for (size_t at = start; at < end; at += 64) __builtin_prefetch(page + at);
+  // And the page's special space, where the expansion first checks the page type.
+  __builtin_prefetch(page + BLCKSZ - sizeof(PageOpaque));
 }
 
 void PageReader::prefetch_soon(Id id) const {
