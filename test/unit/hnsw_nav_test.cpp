@@ -215,5 +215,56 @@ TEST(BeamSearch, FindsTrueNeighboursAndResumes) {
   EXPECT_GE(static_cast<double>(hits) / (queries * k), 0.9);  // 4-subspace codes on 32 dimensions: coarse
 }
 
+// restart() keeps the containers' memory and nothing else: a search reused after one on another level
+// (with its frontier, results, error statistics and deferred candidates left over) finds exactly what
+// a fresh search finds, with the same expansions.
+TEST(BeamSearch, RestartForgetsThePreviousSearch) {
+  const size_t n = 3000, dims = 24;
+  const std::vector<float> data = random_clusters(n, dims, 4);
+  std::unique_ptr<Space> space = make_float_space(Metric::kL2, dims);
+  CodeStore store(space->code_size());
+  for (size_t i = 0; i < n; ++i) space->encode(&data[i * dims], store.append(space->code_size()));
+  Graph graph(*space, store, GraphParams{8, 32}, 3);
+  graph.build(1, InterruptCheck(), nullptr);
+  ASSERT_GT(graph.max_level(), 0);
+  const NavQuantizer nav = NavQuantizer::train(data.data(), n, dims, nav_subspaces(dims, 8, 4096), 2);
+  std::vector<uint8_t> codes(n * nav.code_bytes());
+  for (size_t i = 0; i < n; ++i) nav.encode(&data[i * dims], &codes[i * nav.code_bytes()]);
+  NavGraphReader reader{graph, data, dims, nav, codes, nullptr, NavTable(), std::vector<char>(n, 0), 0};
+  const Candidate<uint32_t> start{0, graph.entry_point()};
+  auto search_for = [&](size_t row, BeamSearch<NavGraphReader>& search, size_t ef, size_t budget,
+                        size_t take) {
+    reader.query = &data[row * dims];
+    reader.table = nav.table(reader.query, Metric::kL2);
+    std::fill(reader.seen.begin(), reader.seen.end(), 0);
+    reader.visit(start.id);
+    search.seed(start);
+    search.run(ef, budget);
+    return search.take(take);
+  };
+  for (size_t q = 0; q < 10; ++q) {
+    BeamSearch<NavGraphReader> fresh(reader, 0);
+    reader.expanded = 0;
+    const auto expected = search_for(q * 211 + 5, fresh, 20, SIZE_MAX, 20);
+    const size_t expected_expansions = reader.expanded;
+
+    // The same object first searches level 1 for another row with a small ef, stopped early and
+    // nothing taken (frontier, deferred candidates, results and error statistics left behind), then
+    // restarts on level 0.
+    BeamSearch<NavGraphReader> reused(reader, 1);
+    search_for(q * 211 + 1500, reused, 3, 40, 0);
+    reused.restart(0);
+    reader.expanded = 0;
+    const auto got = search_for(q * 211 + 5, reused, 20, SIZE_MAX, 20);
+    EXPECT_EQ(reader.expanded, expected_expansions) << "query " << q;
+    EXPECT_EQ(reused.expanded_count(), fresh.expanded_count()) << "query " << q;
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].id, expected[i].id) << i;
+      EXPECT_EQ(got[i].distance, expected[i].distance) << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace piramid::hnsw

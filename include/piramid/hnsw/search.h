@@ -168,6 +168,34 @@ class BeamSearch {
   BeamSearch(Reader& reader, int level, bool collapse_duplicates = false)
       : reader_(reader), level_(level), collapse_(collapse_duplicates) {}
 
+  // Starts over on `level` with no seeds and nothing expanded, keeping the memory the containers hold
+  // (a descent runs one search per level; growing fresh containers each time cost a few dozen
+  // allocations per scan).
+  void restart(int level) {
+    level_ = level;
+    duplicate_found_ = false;
+    frontier_.clear();
+    results_.clear();
+    bound_.clear();
+    distances_.clear();
+    deferred_.clear();
+    fresh_.clear();
+    seeds_.clear();
+    expanded_ = 0;
+    error_count_ = 0;
+    error_sum_ = error_squares_ = 0;
+  }
+
+  // Sizes the containers for a search expected to expand about `expansions` nodes.
+  void reserve(size_t expansions) {
+    frontier_.reserve(expansions * 8);
+    results_.reserve(expansions);
+    bound_.reserve(expansions);
+    distances_.reserve(expansions);
+    deferred_.reserve(expansions * 4);
+    fresh_.reserve(64);
+  }
+
   // Adds a starting node with an estimate of its distance (the caller has marked it visited).
   void seed(const Entry& e) {
     frontier_.push(e);
@@ -229,6 +257,7 @@ class BeamSearch {
   // Removes and returns up to n expanded nodes, nearest first by precise distance, not taken before.
   std::vector<Entry> take(size_t n) {
     std::vector<Entry> out;
+    out.reserve(std::min(n, results_.size()));
     while (out.size() < n && !results_.empty()) {
       out.push_back(results_.top());
       results_.pop();
@@ -264,7 +293,7 @@ class BeamSearch {
   }
 
   void rebuild_bound(size_t ef) {
-    bound_ = std::priority_queue<float>();
+    bound_.clear();
     for (float d : distances_) {
       if (bound_.size() < ef) bound_.push(d);
       else if (d < bound_.top()) {
@@ -278,8 +307,14 @@ class BeamSearch {
   int level_;
   bool collapse_;
   bool duplicate_found_ = false;
-  // A priority queue that also shows its second entry (the better child of the root).
-  struct Frontier : std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> {
+  // A priority queue whose storage can be emptied and reserved.
+  template <class T, class Compare>
+  struct Heap : std::priority_queue<T, std::vector<T>, Compare> {
+    void clear() { this->c.clear(); }
+    void reserve(size_t n) { this->c.reserve(n); }
+  };
+  // One that also shows its second entry (the better child of the root).
+  struct Frontier : Heap<Entry, NearerFirst<Id>> {
     const Entry* second() const {
       const auto& heap = this->c;
       if (heap.size() < 2) return nullptr;
@@ -288,8 +323,8 @@ class BeamSearch {
     }
   };
   Frontier frontier_;  // by approximate distance
-  std::priority_queue<Entry, std::vector<Entry>, NearerFirst<Id>> results_;   // expanded, by precise distance
-  std::priority_queue<float> bound_;
+  Heap<Entry, NearerFirst<Id>> results_;  // expanded, by precise distance
+  Heap<float, std::less<float>> bound_;
   std::vector<float> distances_;
   std::vector<Entry> deferred_;
   std::vector<Entry> fresh_;

@@ -6,10 +6,12 @@ namespace piramid::pg::hnsw {
 
 GraphCandidate descend(PageReader& reader, ItemPointerData entry, int entry_level, int stop) {
   GraphCandidate current{0, tid_key(entry)};
+  piramid::hnsw::BeamSearch<PageReader> greedy(reader, entry_level);
+  greedy.reserve(8);  // a few expansions per level
   for (int l = entry_level; l > stop; --l) {
     reader.reset_visited(256);
     reader.visit(current.id);
-    piramid::hnsw::BeamSearch<PageReader> greedy(reader, l);
+    greedy.restart(l);
     greedy.seed(current);
     greedy.run(1, SIZE_MAX);
     const std::vector<GraphCandidate> best = greedy.take(1);
@@ -22,9 +24,11 @@ std::vector<std::vector<GraphCandidate>> search_levels(PageReader& reader, Graph
                                                        size_t ef, bool collapse_duplicates) {
   std::vector<std::vector<GraphCandidate>> out(static_cast<size_t>(std::max(0, top - bottom + 1)));
   std::vector<GraphCandidate> entries{start};
+  piramid::hnsw::BeamSearch<PageReader> search(reader, top, collapse_duplicates);
+  search.reserve(ef * 2);
   for (int l = top; l >= bottom; --l) {
     reader.reset_visited(1024);
-    piramid::hnsw::BeamSearch<PageReader> search(reader, l, collapse_duplicates);
+    search.restart(l);
     for (const GraphCandidate& c : entries) {
       if (reader.visit(c.id)) search.seed(c);
     }

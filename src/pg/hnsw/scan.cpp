@@ -186,6 +186,7 @@ void start(ScanState* s, Relation index, const OpclassInfo& info, const PlainVal
     if (std::isfinite(entry_distance)) s->search->seed(Candidate<Id>{entry_distance, entry});
   }
   s->ef = beam_for(g_settings.ef_search);
+  s->search->reserve(s->ef * 3);  // about the nodes a first search expands
   s->search->run(s->ef, SIZE_MAX);
   next_batch(s, static_cast<size_t>(g_settings.ef_search));
 }
