@@ -148,17 +148,47 @@ struct NavGraphReader {
   }
 };
 
+// Clustered rows, a float-coded graph over them and every row's navigation code: what the beam-search
+// tests read through NavGraphReader. Not copyable (the graph points at the space and code store).
+struct NavGraphData {
+  NavGraphData(size_t n, size_t dims, uint64_t data_seed, int m, int ef_construction, int threads,
+               uint64_t graph_seed)
+      : dims(dims),
+        data(random_clusters(n, dims, data_seed)),
+        space(make_float_space(Metric::kL2, dims)),
+        store(encode_rows(*space, data, dims)),
+        graph(*space, store, GraphParams{m, ef_construction}, graph_seed),
+        nav(NavQuantizer::train(data.data(), n, dims, nav_subspaces(dims, m, 4096), 2)),
+        codes(n * nav.code_bytes()) {
+    graph.build(threads, InterruptCheck(), nullptr);
+    for (size_t i = 0; i < n; ++i) nav.encode(&data[i * dims], &codes[i * nav.code_bytes()]);
+  }
+  NavGraphData(const NavGraphData&) = delete;
+  NavGraphData& operator=(const NavGraphData&) = delete;
+
+  size_t dims;
+  std::vector<float> data;
+  std::unique_ptr<Space> space;
+  CodeStore store;
+  Graph graph;
+  NavQuantizer nav;
+  std::vector<uint8_t> codes;
+
+ private:
+  static CodeStore encode_rows(const Space& space, const std::vector<float>& rows, size_t dims) {
+    CodeStore out(space.code_size());
+    for (size_t i = 0; i * dims < rows.size(); ++i) space.encode(&rows[i * dims], out.append(space.code_size()));
+    return out;
+  }
+};
+
 TEST(BeamSearch, FindsTrueNeighboursAndResumes) {
   const size_t n = 4000, dims = 32, queries = 40, k = 10;
-  const std::vector<float> data = random_clusters(n, dims, 11);
-  std::unique_ptr<Space> space = make_float_space(Metric::kL2, dims);
-  CodeStore store(space->code_size());
-  for (size_t i = 0; i < n; ++i) space->encode(&data[i * dims], store.append(space->code_size()));
-  Graph graph(*space, store, GraphParams{16, 64}, 5);
-  graph.build(2, InterruptCheck(), nullptr);
-  const NavQuantizer nav = NavQuantizer::train(data.data(), n, dims, nav_subspaces(dims, 16, 4096), 2);
-  std::vector<uint8_t> codes(n * nav.code_bytes());
-  for (size_t i = 0; i < n; ++i) nav.encode(&data[i * dims], &codes[i * nav.code_bytes()]);
+  const NavGraphData g(n, dims, 11, 16, 64, 2, 5);
+  const std::vector<float>& data = g.data;
+  const Graph& graph = g.graph;
+  const NavQuantizer& nav = g.nav;
+  const std::vector<uint8_t>& codes = g.codes;
 
   size_t hits = 0;
   for (size_t q = 0; q < queries; ++q) {
@@ -220,16 +250,12 @@ TEST(BeamSearch, FindsTrueNeighboursAndResumes) {
 // a fresh search finds, with the same expansions.
 TEST(BeamSearch, RestartForgetsThePreviousSearch) {
   const size_t n = 3000, dims = 24;
-  const std::vector<float> data = random_clusters(n, dims, 4);
-  std::unique_ptr<Space> space = make_float_space(Metric::kL2, dims);
-  CodeStore store(space->code_size());
-  for (size_t i = 0; i < n; ++i) space->encode(&data[i * dims], store.append(space->code_size()));
-  Graph graph(*space, store, GraphParams{8, 32}, 3);
-  graph.build(1, InterruptCheck(), nullptr);
+  const NavGraphData g(n, dims, 4, 8, 32, 1, 3);
+  const std::vector<float>& data = g.data;
+  const Graph& graph = g.graph;
+  const NavQuantizer& nav = g.nav;
   ASSERT_GT(graph.max_level(), 0);
-  const NavQuantizer nav = NavQuantizer::train(data.data(), n, dims, nav_subspaces(dims, 8, 4096), 2);
-  std::vector<uint8_t> codes(n * nav.code_bytes());
-  for (size_t i = 0; i < n; ++i) nav.encode(&data[i * dims], &codes[i * nav.code_bytes()]);
+  const std::vector<uint8_t>& codes = g.codes;
   NavGraphReader reader{graph, data, dims, nav, codes, nullptr, NavTable(), std::vector<char>(n, 0), 0};
   const Candidate<uint32_t> start{0, graph.entry_point()};
   auto search_for = [&](size_t row, BeamSearch<NavGraphReader>& search, size_t ef, size_t budget,
